@@ -1,0 +1,112 @@
+import { Headers } from '../headers.ts';
+import { SipRequest, type SipResponse } from '../message.ts';
+import { serializeMessage } from '../serializer.ts';
+import type { TransportAddress } from '../transport.ts';
+import { Transaction, type TransactionContext, type TransactionState } from './transaction.ts';
+
+export interface ClientTransactionUser {
+  /** Every response the TU should see (1xx, 2xx including retransmissions in Accepted, first non-2xx). */
+  onResponse(response: SipResponse): void;
+  /** Timer B/F fired or the transport failed: the TU synthesizes 408 or 503 (§8.1.3.1). */
+  onFailure(kind: 'timeout' | 'transport', error?: Error): void;
+}
+
+/** RFC 3261 §17.1.1 INVITE client transaction, with the Accepted state of RFC 6026 §7.2. */
+export class InviteClientTransaction extends Transaction {
+  protected readonly table = {
+    calling: ['proceeding', 'accepted', 'completed', 'terminated'],
+    proceeding: ['accepted', 'completed', 'terminated'],
+    accepted: ['terminated'],
+    completed: ['terminated'],
+  } as const satisfies Partial<Record<TransactionState, readonly TransactionState[]>>;
+
+  readonly request: SipRequest;
+  readonly destination: TransportAddress;
+  #user: ClientTransactionUser;
+  #raw: Buffer;
+  #ackRaw: Buffer | null = null;
+  #interval: number;
+
+  constructor(ctx: TransactionContext, request: SipRequest, destination: TransportAddress, user: ClientTransactionUser) {
+    super(request.via.branch ?? '', 'calling', ctx);
+    this.request = request;
+    this.destination = destination;
+    this.#user = user;
+    this.#raw = serializeMessage(request);
+    this.#interval = ctx.timers.A;
+  }
+
+  start(): void {
+    void this.sendRaw(this.#raw, this.destination);
+    if (!this.ctx.transport.reliable) this.startTimer('A', this.#interval, () => this.#retransmit());
+    this.startTimer('B', this.ctx.timers.B, () => {
+      this.transition('terminated');
+      this.#user.onFailure('timeout');
+    });
+  }
+
+  #retransmit(): void {
+    if (this.state !== 'calling') return;
+    this.#interval *= 2;
+    void this.sendRaw(this.#raw, this.destination);
+    this.startTimer('A', this.#interval, () => this.#retransmit());
+  }
+
+  receiveResponse(res: SipResponse): void {
+    const s = res.status;
+    switch (this.state) {
+      case 'calling':
+      case 'proceeding':
+        if (s < 200) {
+          this.stopTimer('A');
+          this.transition('proceeding');
+          this.#user.onResponse(res);
+        } else if (s < 300) {
+          this.stopTimer('A');
+          this.stopTimer('B');
+          this.transition('accepted');
+          this.startTimer('M', this.ctx.timers.M, () => this.transition('terminated'));
+          this.#user.onResponse(res);
+        } else {
+          this.stopTimer('A');
+          this.stopTimer('B');
+          this.transition('completed');
+          this.#sendAck(res);
+          this.startTimer('D', this.ctx.timers.D, () => this.transition('terminated'));
+          this.#user.onResponse(res);
+        }
+        break;
+      case 'accepted':
+        // RFC 6026: retransmitted 2xx go to the TU, which re-sends its ACK.
+        if (s >= 200 && s < 300) this.#user.onResponse(res);
+        break;
+      case 'completed':
+        if (s >= 300 && this.#ackRaw) void this.sendRaw(this.#ackRaw, this.destination);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** §17.1.1.3: ACK for a non-2xx final response, part of this transaction (same branch). */
+  #sendAck(res: SipResponse): void {
+    const h = new Headers();
+    h.append('Via', this.request.headers.getAll('Via')[0]!);
+    for (const r of this.request.headers.getAll('Route')) h.append('Route', r);
+    h.append('Max-Forwards', '70');
+    h.append('From', this.request.headers.get('From')!);
+    h.append('To', res.headers.get('To')!);
+    h.append('Call-ID', this.request.callId);
+    h.append('CSeq', `${this.request.cseq.seq} ACK`);
+    const ack = new SipRequest({ method: 'ACK', uri: this.request.uri, headers: h });
+    this.#ackRaw = serializeMessage(ack);
+    void this.sendRaw(this.#ackRaw, this.destination);
+  }
+
+  protected onTransportError(err: Error): void {
+    if (this.state === 'calling' || this.state === 'proceeding') {
+      this.transition('terminated');
+      this.#user.onFailure('transport', err);
+    }
+  }
+}
