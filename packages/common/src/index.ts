@@ -3,3 +3,4 @@ export * from './emitter.ts';
 export * from './clock.ts';
 export * from './ids.ts';
 export * from './logger.ts';
+export * from './schema.ts';

@@ -60,8 +60,9 @@ describe('INVITE client transaction (RFC 3261 §17.1.1)', () => {
     const { clock, transport, layer, seen, user } = setup();
     layer.sendRequest(invite(), PEER, user);
     transport.receive(reply(180));
-    clock.advance(5000);
+    clock.advance(60_000); // no Timer B in Proceeding: a call held in 180 (a lobby) does not time out
     expect(transport.sent).toHaveLength(1);
+    expect(seen).toEqual([180]);
     transport.receive(reply(486));
     expect(seen).toEqual([180, 486]);
     const ack = transport.sent[1]!.msg as SipRequest;

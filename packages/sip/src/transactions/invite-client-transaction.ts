@@ -58,7 +58,9 @@ export class InviteClientTransaction extends Transaction {
       case 'calling':
       case 'proceeding':
         if (s < 200) {
+          // §17.1.1.2: Proceeding has no timeout; the UAS may hold the call in 1xx for as long as it likes.
           this.stopTimer('A');
+          this.stopTimer('B');
           this.transition('proceeding');
           this.#user.onResponse(res);
         } else if (s < 300) {

@@ -1,0 +1,171 @@
+import { silentLogger, type Logger } from '@gwsim/common';
+import { SipResolver, type SipTarget } from '@gwsim/dns';
+import { createOffer, parseSdp, RtpPort, serializeSdp } from '@gwsim/media';
+import { UdpTransport, UserAgent, type Dialog, type SipResponse, type TimerSettings } from '@gwsim/sip';
+import { parseDialString } from './dial-string.ts';
+
+export interface VtcOptions {
+  /** Persona name; also the SIP user part (`sip:<name>@<domain>`). */
+  name: string;
+  displayName?: string;
+  domain?: string;
+  /** The endpoint's own loopback address. */
+  address: string;
+  sipPort?: number;
+  /** DNS servers for RFC 3263 resolution. */
+  dns: Array<{ address: string; port: number }>;
+  dnsTimeoutMs?: number;
+  timers?: Partial<TimerSettings>;
+  logger?: Logger;
+}
+
+export interface DialAttempt {
+  target: SipTarget;
+  status: number;
+  reason: string;
+  local: boolean;
+}
+
+export interface DialResult {
+  status: number;
+  reason: string;
+  /** The Reason header of the final response (RFC 3326), if any. */
+  reasonHeader: string | null;
+  warning: string | null;
+  setupMs: number;
+  attempts: DialAttempt[];
+  call: VtcCall | null;
+}
+
+/** A connected call: media is flowing from our RTP port to the node's. */
+export class VtcCall {
+  readonly dialog: Dialog;
+  readonly rtp: RtpPort;
+  readonly remoteMedia: { address: string; port: number } | null;
+  /** The SDP answer from the 200 OK. */
+  readonly answer: string;
+  readonly ended: Promise<{ by: 'local' | 'remote'; reason: string | null }>;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(dialog: Dialog, rtp: RtpPort, answer: string) {
+    this.dialog = dialog;
+    this.rtp = rtp;
+    this.answer = answer;
+    this.remoteMedia = mediaTarget(answer);
+    this.ended = new Promise((resolve) => {
+      dialog.on('terminated', (r) => {
+        this.#stopMedia();
+        void rtp.close();
+        resolve({ by: r.by, reason: r.request?.headers.get('Reason') ?? null });
+      });
+    });
+  }
+
+  /** Send 20 ms G.711 µ-law frames of silence-with-a-counter to the answered media address. */
+  startMedia(): void {
+    if (!this.remoteMedia || this.#timer) return;
+    const payload = Buffer.alloc(160, 0xff);
+    let n = 0;
+    this.#timer = setInterval(() => {
+      payload.writeUInt32BE(n++, 0); // a counter so each payload is distinguishable
+      this.rtp.send(this.remoteMedia!, 0, payload, 160);
+    }, 20);
+  }
+
+  #stopMedia(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  async hangup(): Promise<SipResponse | null> {
+    this.#stopMedia();
+    if (this.dialog.state === 'terminated') return null;
+    const res = await this.dialog.bye();
+    await this.rtp.close();
+    return res;
+  }
+}
+
+function mediaTarget(sdp: string): { address: string; port: number } | null {
+  try {
+    const sd = parseSdp(sdp);
+    const audio = sd.media.find((m) => m.type === 'audio' && m.port > 0);
+    const address = audio?.connections[0]?.address ?? sd.connection?.address;
+    return audio && address ? { address, port: audio.port } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A simulated video room system (VTC): resolves a dial string through DNS per RFC 3263, sends an INVITE with
+ * an RTP/AVP offer over our SIP core, walks the target list on timeout or transport failure (§4.3), and can
+ * REGISTER to a node.
+ */
+export class Vtc {
+  readonly name: string;
+  readonly ua: UserAgent;
+  readonly resolver: SipResolver;
+  readonly #options: VtcOptions;
+  readonly #logger: Logger;
+
+  private constructor(options: VtcOptions, ua: UserAgent) {
+    this.name = options.name;
+    this.ua = ua;
+    this.#options = options;
+    this.#logger = (options.logger ?? silentLogger).child(`vtc:${options.name}`);
+    this.resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, logger: this.#logger });
+  }
+
+  static async start(options: VtcOptions): Promise<Vtc> {
+    const transport = await UdpTransport.create({ address: options.address, port: options.sipPort ?? 0 });
+    const ua = new UserAgent({ transport, timers: options.timers, logger: options.logger, product: `gwsim-vtc/${options.name}`, contactUser: options.name });
+    return new Vtc(options, ua);
+  }
+
+  get aor(): string {
+    return `sip:${this.name}@${this.#options.domain ?? 'example.com'}`;
+  }
+
+  async #targets(dial: string): Promise<{ uri: string; targets: SipTarget[] }> {
+    const d = parseDialString(dial);
+    const all = await this.resolver.resolve({ host: d.host, port: d.port, transport: d.transport, secure: d.secure });
+    // This persona speaks UDP only for now; TCP/TLS targets are skipped.
+    return { uri: d.uri, targets: all.filter((t) => t.transport === 'udp') };
+  }
+
+  /** Place a call. Resolves once the call is answered or finally refused. */
+  async dial(dialString: string): Promise<DialResult> {
+    const { uri, targets } = await this.#targets(dialString);
+    const rtp = await RtpPort.open(this.#options.address);
+    const offer = serializeSdp(createOffer({ address: this.#options.address, audioPort: rtp.port, username: this.name }));
+    const attempts: DialAttempt[] = [];
+    let total = 0;
+    for (const target of targets) {
+      const out = this.ua.invite({ destination: { address: target.address, port: target.port }, uri, from: this.aor, fromDisplayName: this.#options.displayName, body: offer });
+      const r = await out.result;
+      total += r.setupMs;
+      attempts.push({ target, status: r.status, reason: r.reason, local: r.local });
+      this.#logger.debug('attempt', { target: `${target.address}:${target.port}`, status: r.status });
+      if (r.local && (r.status === 408 || r.status === 503)) continue; // RFC 3263 §4.3: try the next target
+      const call = r.dialog ? new VtcCall(r.dialog, rtp, r.response.body.toString('utf8')) : null;
+      if (!call) await rtp.close();
+      return { status: r.status, reason: r.reason, reasonHeader: r.response.headers.get('Reason') ?? null, warning: r.response.headers.get('Warning') ?? null, setupMs: total, attempts, call };
+    }
+    await rtp.close();
+    const last = attempts.at(-1);
+    return { status: last?.status ?? 503, reason: last?.reason ?? 'No reachable target', reasonHeader: null, warning: null, setupMs: total, attempts, call: null };
+  }
+
+  /** REGISTER our AOR at a node (RFC 3261 §10.2). */
+  async register(dialHost: string, expires = 3600): Promise<SipResponse> {
+    const { targets } = await this.#targets(`sip:${this.name}@${dialHost}`);
+    const target = targets[0]!;
+    const domain = this.#options.domain ?? 'example.com';
+    return this.ua.request({ method: 'REGISTER', destination: { address: target.address, port: target.port }, uri: `sip:${domain}`, from: this.aor, to: this.aor, headers: [['Expires', String(expires)]] });
+  }
+
+  async close(): Promise<void> {
+    await this.ua.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { silentLogger } from '@gwsim/common';
+import { defaultRules, validateRoutingConfig } from '@gwsim/dialplan';
+import { MeetServer } from '@gwsim/meet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConferencingNode } from '../src/index.ts';
+
+/**
+ * Interop with an independent SIP implementation: SIPp (Debian sip-tester) runs its built-in `uac`
+ * scenario — INVITE with SDP, optional 100/180, 200, ACK, pause, BYE, 200 — against the node, which joins a
+ * real Meet mock over HTTP. SIPp exits 0 only when every call completed.
+ */
+describe('SIPp uac → Conferencing Node', () => {
+  let meet: MeetServer;
+  let node: ConferencingNode;
+
+  beforeAll(async () => {
+    meet = await MeetServer.start({ address: '127.0.18.20', port: 0, adminKey: 'sipp-admin-key' });
+    meet.service.createTenant({ domain: 'example.com', users: [{ email: 'host@example.com' }] });
+    meet.service.createMeeting({ organizer: 'host@example.com', meetingId: '3000000000001', onKnock: { kind: 'admit', afterMs: 0 } });
+    const secret = (trusted: boolean) => meet.service.createToken('example.com', { name: trusted ? 't' : 'u', trusted }).secret;
+    const routing = validateRoutingConfig({
+      gms_access_tokens: [{ name: 't', token: secret(true) }, { name: 'u', token: secret(false) }],
+      rules: defaultRules({ trustedToken: 't', untrustedToken: 'u' }),
+    });
+    node = await ConferencingNode.start({ name: 'px01', address: '127.0.18.11', routing, meetUrl: meet.url, logger: silentLogger });
+  });
+  afterAll(async () => {
+    await node?.close();
+    await meet?.close();
+  });
+
+  it('completes 10 calls (INVITE → 200 → ACK → BYE → 200) dialled as <id>@<node IP>', async () => {
+    const args = ['-sn', 'uac', '-s', '3000000000001', `127.0.18.11:${node.sipAddress.port}`, '-i', '127.0.18.101', '-p', '15060', '-m', '10', '-r', '20', '-l', '10', '-d', '200', '-timeout', '30s', '-timeout_error', '-nostdin', '-nd'];
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const p = spawn('sipp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      p.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      p.on('error', (err) => reject(new Error(`cannot run sipp (Debian package sip-tester): ${err.message}`)));
+      p.on('close', (c) => resolve({ code: c, output }));
+    });
+    expect(code, output.slice(-2000)).toBe(0);
+    const ended = node.calls().filter((c) => c.state === 'ended');
+    expect(ended).toHaveLength(10);
+    expect(ended.every((c) => c.outcome === 'CONNECTED' && c.endedBy === 'caller' && c.token === 'u')).toBe(true);
+    expect(meet.service.getMeeting('3000000000001').participants.filter((p) => p.kind === 'gateway' && p.state === 'joined')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The tests drive real peers: `dig` (Debian dnsutils) queries the DNS server, SIPp (sip-tester) calls the node. Install what is missing when we
+# can (root with apt-get, as in CI and on a fresh machine), otherwise say exactly what to install.
+set -eu
+missing=""
+command -v dig >/dev/null 2>&1 || missing="$missing dnsutils"
+command -v sipp >/dev/null 2>&1 || missing="$missing sip-tester"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-tools: installing Debian packages:$missing" >&2
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  exit 0
+fi
+echo "ensure-tools: the tests need these Debian packages:$missing (apt-get install$missing)" >&2
+exit 1

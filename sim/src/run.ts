@@ -1,0 +1,102 @@
+import { errorMessage, sleep, type Logger } from '@gwsim/common';
+import { outcomeFromResponse } from '@gwsim/node';
+import type { LoadedScenario } from './scenario-file.ts';
+import { Topology } from './topology.ts';
+
+export interface CallReport {
+  name: string;
+  from: string;
+  dial: string;
+  expect: string;
+  /** The outcome the caller observed (from the final response), or `ERROR`/`UNKNOWN`. */
+  got: string;
+  status: number;
+  reason: string;
+  ok: boolean;
+  setupMs: number;
+  /** Node the call reached (address:port of the answering attempt). */
+  target: string | null;
+  attempts: number;
+  /** RTP packets the node received during the hold (connected calls). */
+  rtpToNode: number | null;
+  error?: string;
+}
+
+export interface RunReport {
+  scenario: string;
+  ok: boolean;
+  durationMs: number;
+  calls: CallReport[];
+  byOutcome: Record<string, number>;
+}
+
+export interface RunOptions {
+  logger: Logger;
+  /** Called with each finished call (for progress output). */
+  onCall?: (c: CallReport) => void;
+  signal?: AbortSignal;
+}
+
+/** Expand `{meeting:label}` placeholders in a dial string to that meeting's 13-digit ID. */
+export function expandDial(dial: string, meetings: Map<string, string>): string {
+  return dial.replace(/\{meeting:([^}]+)\}/g, (_, label: string) => {
+    const id = meetings.get(label);
+    if (!id) throw new Error(`dial string refers to unknown meeting label "${label}"`);
+    return id;
+  });
+}
+
+/** Start the topology, register endpoints, place every call, and stop everything. */
+export async function runScenario(loaded: LoadedScenario, options: RunOptions): Promise<RunReport> {
+  const s = loaded.scenario;
+  const started = Date.now();
+  const topo = await Topology.start(loaded, options.logger);
+  const calls: CallReport[] = [];
+  try {
+    for (const e of s.endpoints) {
+      if (!e.register) continue;
+      const res = await topo.endpoints.get(e.name)!.register(s.topology.dns.domain);
+      if (res.status !== 200) throw new Error(`endpoint ${e.name} could not REGISTER: ${res.status} ${res.reason}`);
+    }
+    const rtpByCallId = new Map<string, number>();
+    for (const n of topo.nodes) n.on('callEnded', (c) => c.rtp && rtpByCallId.set(c.sipCallId, c.rtp.packetsIn));
+    await Promise.all(
+      s.calls.map(async (c, i) => {
+        await sleep(c.startAtMs ?? i * 100);
+        if (options.signal?.aborted) return;
+        const report = await placeCall(topo, c, i, rtpByCallId);
+        calls[i] = report;
+        options.onCall?.(report);
+      }),
+    );
+  } finally {
+    await topo.close();
+  }
+  const byOutcome: Record<string, number> = {};
+  for (const c of calls.filter(Boolean)) byOutcome[c.got] = (byOutcome[c.got] ?? 0) + 1;
+  const done = calls.filter(Boolean);
+  return { scenario: s.name, ok: done.length === s.calls.length && done.every((c) => c.ok), durationMs: Date.now() - started, calls: done, byOutcome };
+}
+
+async function placeCall(topo: Topology, c: LoadedScenario['scenario']['calls'][number], i: number, rtpByCallId: Map<string, number>): Promise<CallReport> {
+  const base = { name: c.name ?? `call-${i + 1}`, from: c.from, dial: c.dial, expect: c.expect };
+  try {
+    const dial = expandDial(c.dial, topo.meetings);
+    const vtc = topo.endpoints.get(c.from)!;
+    const r = await vtc.dial(dial);
+    const got = outcomeFromResponse(r.status, r.reason) ?? 'UNKNOWN';
+    const last = r.attempts.at(-1);
+    let rtpToNode: number | null = null;
+    if (r.call) {
+      r.call.startMedia();
+      await sleep(c.holdMs ?? 1000);
+      const bye = await r.call.hangup();
+      if (bye && bye.status !== 200) throw new Error(`BYE answered ${bye.status} ${bye.reason}`);
+      await sleep(20);
+      rtpToNode = rtpByCallId.get(r.call.dialog.callId) ?? 0;
+    }
+    return { ...base, dial, got, status: r.status, reason: r.reason, ok: got === c.expect, setupMs: Math.round(r.setupMs), target: last ? `${last.target.address}:${last.target.port}` : null, attempts: r.attempts.length, rtpToNode };
+  } catch (err) {
+    return { ...base, got: 'ERROR', status: 0, reason: '', ok: false, setupMs: 0, target: null, attempts: 0, rtpToNode: null, error: errorMessage(err) };
+  }
+}

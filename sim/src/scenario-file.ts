@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, parse } from '@gwsim/common';
+import { validateRoutingConfig, type RoutingConfig } from '@gwsim/dialplan';
+import { defaultRules } from '@gwsim/dialplan';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { scenarioSchema, type Scenario } from './scenario-schema.ts';
+
+/** A scenario problem located in its file: `file:line:col: path: message`. */
+export class ScenarioError extends ConfigError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+
+  constructor(file: string, line: number, column: number, path: string, message: string, options?: { cause?: unknown }) {
+    super(path, message, options);
+    this.file = file;
+    this.line = line;
+    this.column = column;
+    this.message = `${file}:${line}:${column}: ${path ? `${path}: ` : ''}${message}`;
+    this.name = 'ScenarioError';
+  }
+}
+
+function pathSegments(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+/** The deepest YAML node along `path` (the field itself, or its closest existing parent). */
+function locate(doc: ReturnType<typeof parseDocument>, path: string): Node | null {
+  let node: unknown = doc.contents;
+  let best: Node | null = (doc.contents as Node | null) ?? null;
+  for (const seg of pathSegments(path)) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === seg);
+      if (!pair) break;
+      node = pair.value ?? pair.key;
+      best = (pair.value as Node | null) ?? (pair.key as Node | null) ?? best;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg];
+      if (!node) break;
+      best = node as Node;
+    } else break;
+  }
+  return best;
+}
+
+export interface LoadedScenario {
+  scenario: Scenario;
+  routing: (secrets: Map<string, string>) => RoutingConfig;
+  file: string;
+}
+
+/** Parse and validate a scenario (YAML text) into frozen typed objects; errors point at file:line:col. */
+export function parseScenario(text: string, file: string): LoadedScenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new ScenarioError(file, pos.line, pos.col, '', `YAML: ${e.message.split('\n')[0]}`);
+  }
+  const at = (path: string) => {
+    const node = locate(doc, path);
+    const pos = node?.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
+    return pos;
+  };
+  const fail = (err: unknown, prefix = ''): never => {
+    if (err instanceof ConfigError) {
+      const path = prefix && err.path ? `${prefix}.${err.path}` : prefix || err.path;
+      const msg = err.path ? err.message.slice(err.path.length + 2) : err.message;
+      const pos = at(path);
+      throw new ScenarioError(file, pos.line, pos.col, path, msg, { cause: err });
+    }
+    throw err;
+  };
+  let scenario: Scenario;
+  try {
+    scenario = parse(scenarioSchema, doc.toJS());
+  } catch (err) {
+    return fail(err);
+  }
+  const s = scenario;
+  crossCheck(s, fail);
+  const routing = (secrets: Map<string, string>): RoutingConfig => {
+    const tokens = s.topology.tokens.map((t) => ({ name: t.name, token: secrets.get(t.name) ?? t.secret ?? '' }));
+    const trusted = s.topology.tokens.find((t) => t.trusted);
+    const untrusted = s.topology.tokens.find((t) => !t.trusted);
+    const rules = s.topology.routing?.rules ?? (trusted && untrusted ? defaultRules({ trustedToken: trusted.name, untrustedToken: untrusted.name }) : []);
+    try {
+      return validateRoutingConfig({ gms_access_tokens: tokens, rules, virtual_receptions: s.topology.routing?.virtual_receptions ?? [] });
+    } catch (err) {
+      return fail(err, 'topology.routing');
+    }
+  };
+  // Validate the routing now (with placeholder secrets) so a bad rule fails before anything starts.
+  routing(new Map(s.topology.tokens.map((t) => [t.name, 'x'.repeat(16)])));
+  return { scenario: s, routing, file };
+}
+
+function crossCheck(s: Scenario, fail: (err: unknown) => never): void {
+  const endpoints = new Set<string>();
+  s.endpoints.forEach((e, i) => {
+    if (endpoints.has(e.name)) fail(new ConfigError(`endpoints[${i}].name`, `duplicate endpoint name "${e.name}"`));
+    endpoints.add(e.name);
+  });
+  s.calls.forEach((c, i) => {
+    if (!endpoints.has(c.from)) fail(new ConfigError(`calls[${i}].from`, `no endpoint named "${c.from}" (declared: ${[...endpoints].join(', ') || 'none'})`));
+  });
+  const nodes = new Set<string>();
+  s.topology.nodes.forEach((n, i) => {
+    if (nodes.has(n.name)) fail(new ConfigError(`topology.nodes[${i}].name`, `duplicate node name "${n.name}"`));
+    nodes.add(n.name);
+  });
+  const labels = new Set<string>();
+  s.topology.meetings.forEach((m, i) => {
+    if (labels.has(m.label)) fail(new ConfigError(`topology.meetings[${i}].label`, `duplicate meeting label "${m.label}"`));
+    labels.add(m.label);
+  });
+}
+
+export async function loadScenarioFile(file: string): Promise<LoadedScenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('', `cannot read scenario ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return parseScenario(text, file);
+}
+
+export const DEFAULT_SCENARIO = new URL('../../fixtures/scenarios/default.yaml', import.meta.url);

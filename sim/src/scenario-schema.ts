@@ -1,0 +1,65 @@
+import { ConfigError, array, boolean, integer, object, oneOf, optional, string, type Infer, type Schema } from '@gwsim/common';
+import { isOutcomeCode } from '@gwsim/node';
+import { meetingSpecSchema, tenantSpecSchema, tokenSpecSchema, type MeetingSpec } from '@gwsim/meet';
+import { isIP } from 'node:net';
+
+const ipv4 = string({ max: 15, hint: 'an IPv4 address on loopback (127.x.y.z)', check: (v) => (isIP(v) === 4 && v.startsWith('127.') ? undefined : 'must be an IPv4 loopback address (127.0.0.0/8)') });
+const port = integer({ min: 0, max: 65535 });
+const name = string({ min: 1, max: 32, pattern: /^[a-z0-9][a-z0-9_-]*$/i, hint: 'letters, digits, - and _' });
+const ms = integer({ min: 0, max: 3_600_000 });
+
+/** Anything; validated later by the layer that owns it (routing rules → @gwsim/dialplan). */
+function passthrough(expects: string): Schema<unknown> {
+  return { expects, parse: (value) => value };
+}
+
+/** A Meet meeting as the scenario declares it: the service's meeting spec plus a label and an ended flag. */
+const scenarioMeeting: Schema<{ label: string; ended: boolean; spec: MeetingSpec }> = {
+  expects: 'a meeting (label, organizer, meetingId, …)',
+  parse(value, path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(path, 'must be an object');
+    const { label, ended, ...rest } = value as Record<string, unknown>;
+    const l = string({ min: 1, max: 64 }).parse(label, `${path}.label`);
+    const e = ended === undefined ? false : boolean().parse(ended, `${path}.ended`);
+    return { label: l, ended: e, spec: meetingSpecSchema.parse(rest, path) };
+  },
+};
+
+const expectSchema: Schema<string> = {
+  expects: 'CONNECTED or an outcome code',
+  parse(value, path) {
+    const v = string().parse(value, path);
+    if (v === 'CONNECTED' || isOutcomeCode(v)) return v;
+    throw new ConfigError(path, `unknown outcome "${v}" (allowed: CONNECTED, NO_MATCH, MEETING_NOT_FOUND, MEETING_ENDED, VIDEO_LOCKED, MEETING_FULL, KNOCK_DENIED, KNOCK_TIMEOUT, NOBODY_TO_ADMIT, TOKEN_INVALID, INTEROP_DISABLED, OUT_OF_SCOPE, NODE_CAPACITY, MEET_UNAVAILABLE, MEET_TIMEOUT)`);
+  },
+};
+
+export const scenarioSchema = object({
+  name: string({ min: 1, max: 100 }),
+  description: optional(string({ max: 2000 })),
+  timers: optional(object({ T1: optional(integer({ min: 1, max: 10_000 })), T2: optional(integer({ min: 1, max: 60_000 })), T4: optional(integer({ min: 1, max: 60_000 })) })),
+  topology: object({
+    dns: object({ address: ipv4, port, domain: string({ min: 1, max: 253 }), ttl: optional(integer({ min: 0, max: 86_400 })) }),
+    meet: object({ address: ipv4, port, knockTimeoutMs: optional(ms) }),
+    nodes: array(object({ name, address: ipv4, sipPort: optional(port), location: optional(string({ min: 1, max: 64 })) }), { max: 64 }),
+    tenant: tenantSpecSchema,
+    tokens: array(tokenSpecSchema, { max: 100 }),
+    routing: optional(object({ rules: optional(passthrough('Call Routing Rules')), virtual_receptions: optional(passthrough('Virtual Receptions')) })),
+    meetings: array(scenarioMeeting, { max: 10_000 }),
+  }),
+  endpoints: array(object({ name, address: ipv4, displayName: optional(string({ max: 100 })), register: optional(boolean()) }), { max: 1000 }),
+  calls: array(
+    object({
+      name: optional(string({ min: 1, max: 100 })),
+      from: name,
+      dial: string({ min: 1, max: 500 }),
+      expect: expectSchema,
+      holdMs: optional(ms),
+      startAtMs: optional(ms),
+    }),
+    { max: 10_000 },
+  ),
+  report: optional(object({ format: optional(oneOf(['text', 'json'])) })),
+});
+
+export type Scenario = Infer<typeof scenarioSchema>;
