@@ -1,0 +1,33 @@
+/** @gwsim/meet — the mock Google Meet interop service: model, admission, HTTP API and clients. */
+export * from './model.ts';
+export * from './refusals.ts';
+export { API_ERRORS, MeetError, type ApiErrorCode } from './errors.ts';
+export { decideAdmission, inScope, withinOrgUnit, type AdmissionDecision, type AdmissionFacts, type MeetingFacts } from './admission.ts';
+export {
+  MeetService,
+  DEFAULT_KNOCK_TIMEOUT_MS,
+  DEFAULT_RETAINED_JOINS,
+  type MeetServiceOptions,
+  type MeetServiceEvents,
+  type MeetServiceDump,
+  type JoinOutcome,
+} from './service.ts';
+export { DEFAULT_CAPACITY } from './meetings.ts';
+export { DEFAULT_INTEROP } from './tenants.ts';
+export { LONG_ID, SHORT_ID, MEETING_CODE } from './identifiers.ts';
+export * from './specs.ts';
+export { MeetServer, type MeetServerOptions, type MeetServerDump } from './server.ts';
+export { ADMIN_KEY_HEADER, MAX_BODY_BYTES } from './http-io.ts';
+export {
+  MeetClient,
+  DEFAULT_CLIENT_TIMEOUT_MS,
+  type MeetClientOptions,
+  type JoinParams,
+  type JoinResult,
+  type JoinFailure,
+  type JoinStatusResult,
+  type LeaveResult,
+  type EventsResult,
+} from './client.ts';
+export { MeetAdminClient, MeetAdminError, type MeetAdminClientOptions } from './admin-client.ts';
+export { encodeSse, SseParser, type SseMessage } from './sse.ts';

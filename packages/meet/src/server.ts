@@ -1,0 +1,243 @@
+/**
+ * MeetServer: the mock Meet interop service on a real HTTP socket. It routes the interop API (bearer
+ * token) and the admin/host API (admin key) to a MeetService. `close()` is idempotent, ends event streams
+ * and destroys every open connection, so keep-alive clients (undici) cannot hold a test open.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ConfigError, GwsimError, silentLogger, systemClock, type Clock, type Logger } from '@gwsim/common';
+import { adminRoutes } from './admin-routes.ts';
+import { API_ERRORS, MeetError } from './errors.ts';
+import { bearerSecret, MAX_BODY_BYTES, readJsonBody, requireAdminKey, sendError, sendJson } from './http-io.ts';
+import { interopRoutes } from './interop-routes.ts';
+import { REFUSALS } from './refusals.ts';
+import type { RequestContext, Route } from './route-types.ts';
+import { Router } from './router.ts';
+import { MeetService, type MeetServiceDump } from './service.ts';
+
+export interface MeetServerOptions {
+  /** Address to bind (tests use their own 127.x.y.z). */
+  address: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Required on every admin/host request as `x-gwsim-admin-key`. */
+  adminKey: string;
+  logger?: Logger;
+  clock?: Clock;
+  knockTimeoutMs?: number;
+  /** Serve an existing service instead of creating one (the server then does not close it). */
+  service?: MeetService;
+  /** SSE keep-alive comment interval (default 15 s). */
+  heartbeatMs?: number;
+  maxBodyBytes?: number;
+}
+
+export interface MeetServerDump {
+  readonly url: string;
+  readonly closed: boolean;
+  readonly connections: number;
+  readonly eventStreams: number;
+  readonly service: MeetServiceDump;
+}
+
+/** How long close() lets ended event streams flush before destroying their sockets. */
+const CLOSE_FLUSH_MS = 250;
+
+/** Resolves when every response has finished writing (or `ms` passed). */
+function flushed(responses: ServerResponse[], ms: number): Promise<void> {
+  const pending = responses.filter((r) => !r.writableFinished && !r.destroyed);
+  if (pending.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = pending.length;
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const one = () => {
+      if (--left === 0) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    for (const r of pending) r.once('close', one);
+  });
+}
+
+const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="gwsim-meet"' };
+
+export class MeetServer {
+  readonly url: string;
+  readonly address: string;
+  readonly port: number;
+  readonly service: MeetService;
+  readonly #server: Server;
+  readonly #ownsService: boolean;
+  readonly #options: MeetServerOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #router: Router<Route>;
+  readonly #sockets: Set<Socket>;
+  readonly #streams = new Map<ServerResponse, () => void>();
+  #closing: Promise<void> | undefined;
+
+  private constructor(init: { server: Server; sockets: Set<Socket>; service: MeetService; owns: boolean; options: MeetServerOptions; port: number }) {
+    this.#server = init.server;
+    this.#sockets = init.sockets;
+    this.service = init.service;
+    this.#ownsService = init.owns;
+    this.#options = init.options;
+    this.#log = init.options.logger ?? silentLogger;
+    this.#clock = init.options.clock ?? systemClock;
+    this.address = init.options.address;
+    this.port = init.port;
+    this.url = `http://${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
+    this.#router = new Router<Route>([...interopRoutes({ heartbeatMs: init.options.heartbeatMs }), ...adminRoutes()]);
+    this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
+  }
+
+  static async start(options: MeetServerOptions): Promise<MeetServer> {
+    if (typeof options.adminKey !== 'string' || options.adminKey.length < 8) {
+      throw new ConfigError('adminKey', 'must be a string of at least 8 characters');
+    }
+    const owns = !options.service;
+    const service =
+      options.service ?? new MeetService({ clock: options.clock, knockTimeoutMs: options.knockTimeoutMs, logger: options.logger?.child('service') });
+    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 });
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }).catch((err: unknown) => {
+      if (owns) service.close();
+      throw new GwsimError('GWSIM_ERR_TRANSPORT', `Meet server cannot listen on ${options.address}:${options.port}`, { cause: err });
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    const meet = new MeetServer({ server, sockets, service, owns, options, port });
+    meet.#log.info('listening', { url: meet.url });
+    return meet;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Stop listening, end event streams, destroy connections; closes the service if the server made it. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      // Closing the service first sends each open stream its terminal event (SERVICE_CLOSED).
+      const streams = [...this.#streams.keys()];
+      if (this.#ownsService) this.service.close();
+      for (const end of [...this.#streams.values()]) end();
+      this.#streams.clear();
+      await flushed(streams, CLOSE_FLUSH_MS);
+      this.#server.closeAllConnections();
+      for (const socket of this.#sockets) socket.destroy();
+      await closed;
+      this.#log.info('closed', { url: this.url });
+    })();
+    return this.#closing;
+  }
+
+  dump(): MeetServerDump {
+    return Object.freeze({
+      url: this.url,
+      closed: this.closed,
+      connections: this.#sockets.size,
+      eventStreams: this.#streams.size,
+      service: this.service.dump(),
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    // Logged: the route pattern only, never the raw path (which a careless caller could put anything in).
+    let routePath = '(no route)';
+    res.on('close', () => {
+      const fields = { method, route: routePath, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      this.#log.debug(res.writableFinished ? 'request' : 'request closed early', fields);
+    });
+    try {
+      const found = this.#router.match(method, pathname);
+      if (found.kind === 'not_found') {
+        req.resume();
+        return sendError(res, 404, 'NOT_FOUND', `No route for ${pathname}.`);
+      }
+      if (found.kind === 'method_not_allowed') {
+        req.resume();
+        return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${found.allow.join(', ')}.`, {
+          headers: { allow: found.allow.join(', ') },
+        });
+      }
+      routePath = found.route.path;
+      if (this.closed) throw new MeetError('UNAVAILABLE');
+      const ctx = await this.#context(req, res, found.route, found.params);
+      if (!ctx) return;
+      const reply = found.route.handle(ctx);
+      if ('status' in reply) sendJson(res, reply.status, reply.body);
+    } catch (err) {
+      this.#fail(req, res, err);
+    }
+  }
+
+  /** Authenticate, then read the body. Returns undefined when it has already answered. */
+  async #context(req: IncomingMessage, res: ServerResponse, route: Route, params: Record<string, string>): Promise<RequestContext | undefined> {
+    let secret: string | undefined;
+    let token: RequestContext['token'];
+    if (route.auth === 'admin') {
+      requireAdminKey(req, this.#options.adminKey);
+    } else {
+      secret = bearerSecret(req);
+      token = secret === undefined ? undefined : this.service.authenticate(secret);
+      if (!token) {
+        req.resume();
+        // One answer for missing, unknown and revoked tokens: nothing tells them apart.
+        sendError(res, REFUSALS.TOKEN_INVALID.status, 'TOKEN_INVALID', REFUSALS.TOKEN_INVALID.message, { headers: WWW_AUTHENTICATE });
+        return undefined;
+      }
+    }
+    let body: unknown;
+    if (route.body) body = await readJsonBody(req, this.#options.maxBodyBytes ?? MAX_BODY_BYTES);
+    else req.resume();
+    return {
+      req,
+      res,
+      params,
+      service: this.service,
+      body,
+      token,
+      secret,
+      clock: this.#clock,
+      log: this.#log,
+      trackStream: (stream, onClose) => {
+        this.#streams.set(stream, onClose);
+        return () => this.#streams.delete(stream);
+      },
+    };
+  }
+
+  #fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    if (err instanceof ConfigError) {
+      sendError(res, 400, 'INVALID_REQUEST', err.message, { path: err.path });
+    } else if (err instanceof MeetError) {
+      const headers: Record<string, string> = {};
+      // Stop reading an oversize body: answer, then close the connection.
+      if (err.apiCode === 'PAYLOAD_TOO_LARGE') headers.connection = 'close';
+      sendError(res, err.status, err.apiCode, err.message, { headers });
+      if (err.apiCode === 'PAYLOAD_TOO_LARGE') req.resume();
+    } else if (err instanceof GwsimError && err.code === 'GWSIM_ERR_CLOSED') {
+      sendError(res, 503, 'UNAVAILABLE', API_ERRORS.UNAVAILABLE.message);
+    } else {
+      this.#log.error('request failed', { method: req.method, error: err instanceof Error ? err.message : String(err) });
+      sendError(res, 500, 'INTERNAL', API_ERRORS.INTERNAL.message);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Input schemas of the service (and so of the HTTP API, which passes bodies straight through). The types
+ * the service methods accept are inferred from them.
+ */
+import { isIP } from 'node:net';
+import { LONG_ID, MEETING_CODE, SHORT_ID } from './identifiers.ts';
+import { array, boolean, integer, object, oneOf, optional, string, tagged, type Infer } from '@gwsim/common';
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const EMAIL = /^[^\s@]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const ORG_UNIT = /^\/([^/\s][^/]*(\/[^/\s][^/]*)*)?$/;
+
+const domain = string({ max: 253, pattern: HOSTNAME, hint: 'a DNS domain name (example.com)' });
+const email = string({ max: 320, pattern: EMAIL, hint: 'an email address (alice@example.com)' });
+const orgUnit = string({ max: 512, pattern: ORG_UNIT, hint: "an organizational unit path ('/' or '/Sales/EMEA')" });
+const delayMs = integer({ min: 0, max: 86_400_000 });
+
+export const scopeSchema = tagged('kind', {
+  everyone: object({}),
+  units: object({ orgUnits: array(orgUnit, { max: 1000 }), groups: array(email, { max: 1000 }) }),
+});
+
+const interopFields = {
+  interopEnabled: optional(boolean()),
+  scope: optional(scopeSchema),
+  meetingIdLength: optional(oneOf(['long', 'short'])),
+  gatewayIp: optional(string({ max: 45, hint: 'an IPv4 or IPv6 address', check: (v) => (isIP(v) ? undefined : 'must be an IPv4 or IPv6 address') })),
+  gatewayHostname: optional(string({ max: 253, pattern: HOSTNAME, hint: 'a hostname (vc.example.com)' })),
+};
+
+export const userSpecSchema = object({
+  email,
+  orgUnit: optional(orgUnit),
+  groups: optional(array(email, { max: 1000 })),
+});
+
+export const tenantSpecSchema = object({
+  domain,
+  interop: optional(object(interopFields)),
+  users: optional(array(userSpecSchema, { max: 10_000 })),
+});
+
+/** Changes to a tenant's interoperability settings; absent fields stay as they are. */
+export const interopPatchSchema = object(interopFields);
+
+export const tokenSpecSchema = object({
+  name: string({ min: 1, max: 100 }),
+  trusted: boolean(),
+  /** Give the secret (scenario files); otherwise one is generated. */
+  secret: optional(string({ min: 16, max: 100, pattern: /^[\x21-\x7e]+$/, hint: 'a secret of 16-100 printable ASCII characters without spaces' })),
+});
+
+export const hostBehaviourSchema = tagged('kind', {
+  admit: object({ afterMs: delayMs }),
+  deny: object({ afterMs: delayMs }),
+  ignore: object({}),
+  nobodyPresent: object({}),
+});
+
+export const meetingSpecSchema = object({
+  organizer: email,
+  meetingId: optional(string({ pattern: LONG_ID, hint: 'a 13-digit meeting ID' })),
+  shortId: optional(string({ pattern: SHORT_ID, hint: 'a short meeting ID of 4-12 digits' })),
+  code: optional(string({ pattern: MEETING_CODE, hint: 'a meeting code like abc-defg-hij' })),
+  capacity: optional(integer({ min: 1, max: 100_000 })),
+  videoLock: optional(boolean()),
+  micLock: optional(boolean()),
+  onKnock: optional(hostBehaviourSchema),
+  /** Display names of simulated people already in the meeting (default: the organizer, unless nobodyPresent). */
+  attendees: optional(array(string({ min: 1, max: 256 }), { max: 100_000 })),
+});
+
+export const hostPatchSchema = object({
+  videoLock: optional(boolean()),
+  micLock: optional(boolean()),
+  onKnock: optional(hostBehaviourSchema),
+});
+
+export const joinRequestSchema = object({
+  meetingId: string({ min: 1, max: 64 }),
+  displayName: string({ min: 1, max: 256 }),
+  sdpOffer: optional(string({ max: 60_000 })),
+});
+
+export const emptySchema = object({});
+
+export type ScopeSpec = Infer<typeof scopeSchema>;
+export type UserSpec = Infer<typeof userSpecSchema>;
+export type TenantSpec = Infer<typeof tenantSpecSchema>;
+export type InteropPatch = Infer<typeof interopPatchSchema>;
+export type TokenSpec = Infer<typeof tokenSpecSchema>;
+export type HostBehaviourSpec = Infer<typeof hostBehaviourSchema>;
+export type MeetingSpec = Infer<typeof meetingSpecSchema>;
+export type HostPatch = Infer<typeof hostPatchSchema>;
+export type JoinRequest = Infer<typeof joinRequestSchema>;
