@@ -1,5 +1,5 @@
 import { ConfigError, array, boolean, integer, object, oneOf, optional, string, type Infer, type Schema } from '@gwsim/common';
-import { isOutcomeCode } from '@gwsim/node';
+import { isOutcomeCode, OUTCOMES } from '@gwsim/node';
 import { meetingSpecSchema, tenantSpecSchema, tokenSpecSchema, type MeetingSpec } from '@gwsim/meet';
 import { isIP } from 'node:net';
 
@@ -30,7 +30,7 @@ const expectSchema: Schema<string> = {
   parse(value, path) {
     const v = string().parse(value, path);
     if (v === 'CONNECTED' || isOutcomeCode(v)) return v;
-    throw new ConfigError(path, `unknown outcome "${v}" (allowed: CONNECTED, NO_MATCH, MEETING_NOT_FOUND, MEETING_ENDED, VIDEO_LOCKED, MEETING_FULL, KNOCK_DENIED, KNOCK_TIMEOUT, NOBODY_TO_ADMIT, TOKEN_INVALID, INTEROP_DISABLED, OUT_OF_SCOPE, NODE_CAPACITY, MEET_UNAVAILABLE, MEET_TIMEOUT)`);
+    throw new ConfigError(path, `unknown outcome "${v}" (allowed: CONNECTED, ${Object.keys(OUTCOMES).join(', ')})`);
   },
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSdp, SdpParseError, serializeSdp } from '../src/index.ts';
 import { fixture, fixtureNames } from './support/fixtures.ts';
-import { pick, prng } from './support/random.ts';
+import { pick, seededRandom as prng } from '@gwsim/common';
 
 const NOISE = ['', ' ', '  ', '=', ':', '/', '\r', '\n', '\r\n', '\0', 'x', 'a=', 'm=', 'c=IN IP6 ::1', 't=0 0', '0', '65536', '/127', '\u00e9', '\ud83d\ude00', '\t'];
 

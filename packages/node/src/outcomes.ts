@@ -3,26 +3,6 @@
  * conventions — no public source gives them — so they live here and nowhere else. Each refusal carries a
  * Reason header (RFC 3326) and a Warning a human can read.
  */
-export type OutcomeCode =
-  | 'CONNECTED'
-  | 'NO_MATCH'
-  | 'UNSUPPORTED_TARGET'
-  | 'TOKEN_INVALID'
-  | 'INTEROP_DISABLED'
-  | 'OUT_OF_SCOPE'
-  | 'MEETING_NOT_FOUND'
-  | 'MEETING_ENDED'
-  | 'VIDEO_LOCKED'
-  | 'MEETING_FULL'
-  | 'REMOVED_BY_HOST'
-  | 'KNOCK_DENIED'
-  | 'KNOCK_TIMEOUT'
-  | 'NOBODY_TO_ADMIT'
-  | 'NODE_CAPACITY'
-  | 'MEET_UNAVAILABLE'
-  | 'MEET_TIMEOUT'
-  | 'CANCELLED';
-
 export interface SipOutcome {
   /** Final response before the call is answered. */
   readonly status: number;
@@ -31,7 +11,7 @@ export interface SipOutcome {
   readonly cause: number;
 }
 
-export const OUTCOMES: Readonly<Record<Exclude<OutcomeCode, 'CONNECTED'>, SipOutcome>> = Object.freeze({
+export const OUTCOMES = Object.freeze({
   NO_MATCH: { status: 404, reason: 'Neither conference nor gateway found', cause: 404 },
   UNSUPPORTED_TARGET: { status: 404, reason: 'Call target is not a Google Meet meeting', cause: 404 },
   TOKEN_INVALID: { status: 403, reason: 'Google Meet access token rejected', cause: 403 },
@@ -49,7 +29,10 @@ export const OUTCOMES: Readonly<Record<Exclude<OutcomeCode, 'CONNECTED'>, SipOut
   MEET_UNAVAILABLE: { status: 503, reason: 'Google Meet service unavailable', cause: 503 },
   MEET_TIMEOUT: { status: 504, reason: 'Google Meet service timed out', cause: 504 },
   CANCELLED: { status: 487, reason: 'Request Terminated', cause: 487 },
-});
+} as const satisfies Record<string, SipOutcome>);
+
+/** Every way a gateway call can end, as the caller sees it: connected, or one row of the table. */
+export type OutcomeCode = 'CONNECTED' | keyof typeof OUTCOMES;
 
 export function isOutcomeCode(code: string): code is Exclude<OutcomeCode, 'CONNECTED'> {
   return Object.hasOwn(OUTCOMES, code);

@@ -1,18 +1,6 @@
-/** Deterministic PRNG (mulberry32) for property-style tests: a failing seed reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { pick, seededRandom } from '@gwsim/common';
 
-export function pick<T>(rand: () => number, items: readonly T[]): T {
-  return items[Math.floor(rand() * items.length)]!;
-}
+export { pick, seededRandom as prng };
 
 /** A random string built from alias-ish fragments and arbitrary characters (incl. non-BMP and controls). */
 export function randomAlias(rand: () => number): string {
