@@ -1,5 +1,5 @@
 import { errorMessage, sleep, type Logger } from '@gwsim/common';
-import { outcomeFromResponse } from '@gwsim/node';
+import { outcomeFromReason, outcomeFromResponse } from '@gwsim/node';
 import type { LoadedScenario } from './scenario-file.ts';
 import { Topology } from './topology.ts';
 
@@ -19,6 +19,10 @@ export interface CallReport {
   attempts: number;
   /** RTP packets the node received during the hold (connected calls). */
   rtpToNode: number | null;
+  /** From the INVITE to the first meeting media (includes any lobby wait); null when never in the meeting. */
+  meetingMs: number | null;
+  /** The Reason of the node's BYE when an answered call ended before reaching the meeting. */
+  byeReason: string | null;
   error?: string;
 }
 
@@ -84,19 +88,41 @@ async function placeCall(topo: Topology, c: LoadedScenario['scenario']['calls'][
     const dial = expandDial(c.dial, topo.meetings);
     const vtc = topo.endpoints.get(c.from)!;
     const r = await vtc.dial(dial);
-    const got = outcomeFromResponse(r.status, r.reason) ?? 'UNKNOWN';
+    let got: string = outcomeFromResponse(r.status, r.reason) ?? 'UNKNOWN';
     const last = r.attempts.at(-1);
     let rtpToNode: number | null = null;
+    let meetingMs: number | null = null;
+    let byeReason: string | null = null;
+    const dialedAt = Date.now() - r.setupMs;
     if (r.call) {
-      r.call.startMedia();
-      await sleep(c.holdMs ?? 1000);
-      const bye = await r.call.hangup();
-      if (bye && bye.status !== 200) throw new Error(`BYE answered ${bye.status} ${bye.reason}`);
-      await sleep(20);
-      rtpToNode = rtpByCallId.get(r.call.dialog.callId) ?? 0;
+      // 200 OK means the node answered, not that we are in the meeting: the media tells (lobby splash,
+      // reception prompt, meeting), and a BYE with a Reason says why we never got there.
+      if (c.dtmf) {
+        if (!(await r.call.waitForMedia('reception', 5000))) throw new Error('answered, but no Virtual Reception prompt arrived');
+        await r.call.sendDtmf(c.dtmf, c.dtmfMethod ?? 'rfc4733');
+      }
+      if (await r.call.waitForMedia('meeting', c.answerTimeoutMs ?? 15_000)) {
+        meetingMs = Math.round(r.call.mediaStates.find((m) => m.state === 'meeting')!.at - dialedAt);
+        r.call.startMedia();
+        await sleep(c.holdMs ?? 1000);
+        const bye = await r.call.hangup();
+        if (bye && bye.status !== 200) throw new Error(`BYE answered ${bye.status} ${bye.reason}`);
+        await sleep(20);
+        rtpToNode = rtpByCallId.get(r.call.dialog.callId) ?? 0;
+      } else {
+        const end = await Promise.race([r.call.ended, sleep(1000).then(() => null)]);
+        if (end?.by === 'remote') {
+          byeReason = end.reason;
+          got = outcomeFromReason(end.reason) ?? `BYE ${end.reason ?? 'without Reason'}`;
+        }
+        else {
+          got = `NO_MEETING_MEDIA (last: ${r.call.mediaState ?? 'none'})`;
+          await r.call.hangup();
+        }
+      }
     }
-    return { ...base, dial, got, status: r.status, reason: r.reason, ok: got === c.expect, setupMs: Math.round(r.setupMs), target: last ? `${last.target.address}:${last.target.port}` : null, attempts: r.attempts.length, rtpToNode };
+    return { ...base, dial, got, status: r.status, reason: r.reason, ok: got === c.expect, setupMs: Math.round(r.setupMs), target: last ? `${last.target.address}:${last.target.port}` : null, attempts: r.attempts.length, rtpToNode, meetingMs, byeReason };
   } catch (err) {
-    return { ...base, got: 'ERROR', status: 0, reason: '', ok: false, setupMs: 0, target: null, attempts: 0, rtpToNode: null, error: errorMessage(err) };
+    return { ...base, got: 'ERROR', status: 0, reason: '', ok: false, setupMs: 0, target: null, attempts: 0, rtpToNode: null, meetingMs: null, byeReason: null, error: errorMessage(err) };
   }
 }

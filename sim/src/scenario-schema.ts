@@ -56,6 +56,11 @@ export const scenarioSchema = object({
       expect: expectSchema,
       holdMs: optional(ms),
       startAtMs: optional(ms),
+      /** Keys to send once a Virtual Reception answers, e.g. "1000000000001#". */
+      dtmf: optional(string({ min: 1, max: 64, pattern: /^[0-9*#A-D]+$/i, hint: 'DTMF keys 0-9 * # A-D' })),
+      dtmfMethod: optional(oneOf(['rfc4733', 'info'])),
+      /** After 200 OK, how long to wait for meeting media (a lobby wait counts). Default 15000. */
+      answerTimeoutMs: optional(ms),
     }),
     { max: 10_000 },
   ),

@@ -4,10 +4,12 @@ import type { CallReport, RunReport } from './run.ts';
 export function formatCall(c: CallReport): string {
   const mark = c.ok ? 'ok  ' : 'FAIL';
   const outcome = c.ok ? c.got : `${c.got} (expected ${c.expect})`;
-  const sip = c.status ? `${c.status} ${c.reason}` : c.error ?? '';
+  let sip = c.status ? `${c.status} ${c.reason}` : c.error ?? '';
+  if (c.byeReason) sip += `, then BYE (${c.byeReason})`;
+  const meeting = c.meetingMs !== null ? `, in meeting after ${c.meetingMs} ms` : '';
   const media = c.rtpToNode !== null ? `, ${c.rtpToNode} RTP pkts to node` : '';
   const via = c.target ? ` via ${c.target}` : '';
-  return `${mark} ${c.name.padEnd(22)} ${c.dial.padEnd(34)} ${outcome.padEnd(18)} ${sip} [${c.setupMs} ms${via}${media}]`;
+  return `${mark} ${c.name.padEnd(22)} ${c.dial.padEnd(34)} ${outcome.padEnd(18)} ${sip} [setup ${c.setupMs} ms${via}${meeting}${media}]`;
 }
 
 export function formatSummary(r: RunReport): string {

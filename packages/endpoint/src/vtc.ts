@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '@gwsim/common';
 import { SipResolver, type SipTarget } from '@gwsim/dns';
-import { createOffer, parseSdp, RtpPort, serializeSdp } from '@gwsim/media';
+import { createOffer, dtmfEvent, dtmfRelayBody, encodeTelephoneEvent, markedState, parseSdp, rtpMaps, RtpPort, serializeSdp, type MarkedState } from '@gwsim/media';
+import { GwsimError, sleep } from '@gwsim/common';
 import { UdpTransport, UserAgent, type Dialog, type SipResponse, type TimerSettings } from '@gwsim/sip';
 import { parseDialString } from './dial-string.ts';
 
@@ -37,7 +38,12 @@ export interface DialResult {
   call: VtcCall | null;
 }
 
-/** A connected call: media is flowing from our RTP port to the node's. */
+export type DtmfMethod = 'rfc4733' | 'info';
+
+/**
+ * An answered call. The caller tells where it is by what it receives: the node plays marked frames for the
+ * Virtual Reception prompt, the lobby splash and the meeting (`MEDIA_MARKERS`).
+ */
 export class VtcCall {
   readonly dialog: Dialog;
   readonly rtp: RtpPort;
@@ -45,19 +51,60 @@ export class VtcCall {
   /** The SDP answer from the 200 OK. */
   readonly answer: string;
   readonly ended: Promise<{ by: 'local' | 'remote'; reason: string | null }>;
+  /** Marked media states seen, in order, with the time each was first received. */
+  readonly mediaStates: Array<{ state: MarkedState; at: number }> = [];
   #timer: NodeJS.Timeout | null = null;
+  #waiters = new Set<() => void>();
+  #isEnded = false;
+  readonly #telephoneEventPt: number;
 
   constructor(dialog: Dialog, rtp: RtpPort, answer: string) {
     this.dialog = dialog;
     this.rtp = rtp;
     this.answer = answer;
     this.remoteMedia = mediaTarget(answer);
+    this.#telephoneEventPt = telephoneEventPt(answer) ?? 101;
+    rtp.onPacket((_h, payload) => {
+      const state = markedState(payload);
+      if (state && this.mediaStates.at(-1)?.state !== state) {
+        this.mediaStates.push({ state, at: Date.now() });
+        for (const w of [...this.#waiters]) w();
+      }
+    });
     this.ended = new Promise((resolve) => {
       dialog.on('terminated', (r) => {
+        this.#isEnded = true;
         this.#stopMedia();
         void rtp.close();
+        for (const w of [...this.#waiters]) w();
         resolve({ by: r.by, reason: r.request?.headers.get('Reason') ?? null });
       });
+    });
+  }
+
+  /** The marked state of the media received most recently, or null before any. */
+  get mediaState(): MarkedState | null {
+    return this.mediaStates.at(-1)?.state ?? null;
+  }
+
+  /**
+   * Resolve when media of `state` arrives; resolve false when the call ends first or `timeoutMs` passes.
+   */
+  waitForMedia(state: MarkedState, timeoutMs: number): Promise<boolean> {
+    if (this.mediaStates.some((m) => m.state === state)) return Promise.resolve(true);
+    if (this.#isEnded) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const check = () => {
+        const ok = this.mediaStates.some((m) => m.state === state);
+        if (ok || this.#isEnded) done(ok);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(ok);
+      };
+      this.#waiters.add(check);
     });
   }
 
@@ -72,6 +119,30 @@ export class VtcCall {
     }, 20);
   }
 
+  /**
+   * Key DTMF digits: as RFC 4733 telephone-events in the RTP stream (a start packet with the marker bit,
+   * updates, three end packets, all sharing one timestamp) or as SIP INFO with application/dtmf-relay.
+   */
+  async sendDtmf(keys: string, method: DtmfMethod = 'rfc4733', gapMs = 60): Promise<void> {
+    for (const key of keys) {
+      const event = dtmfEvent(key);
+      if (event < 0) throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `"${key}" is not a DTMF key (0-9 * # A-D)`);
+      if (method === 'info') {
+        const res = await this.dialog.request('INFO', { body: dtmfRelayBody(key), contentType: 'application/dtmf-relay' });
+        if (res.status !== 200) throw new GwsimError('GWSIM_ERR_ILLEGAL_STATE', `INFO for DTMF "${key}" answered ${res.status} ${res.reason}`);
+      } else {
+        if (!this.remoteMedia) throw new GwsimError('GWSIM_ERR_ILLEGAL_STATE', 'no remote media address to send telephone-events to');
+        const pt = this.#telephoneEventPt;
+        for (let i = 0; i < 3; i++) {
+          this.rtp.send(this.remoteMedia, pt, encodeTelephoneEvent({ event, end: false, volume: 10, duration: 160 * (i + 1) }), 0, i === 0);
+          await sleep(20);
+        }
+        for (let i = 0; i < 3; i++) this.rtp.send(this.remoteMedia, pt, encodeTelephoneEvent({ event, end: true, volume: 10, duration: 640 }), i === 2 ? 640 : 0);
+      }
+      await sleep(gapMs);
+    }
+  }
+
   #stopMedia(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
@@ -83,6 +154,15 @@ export class VtcCall {
     const res = await this.dialog.bye();
     await this.rtp.close();
     return res;
+  }
+}
+
+function telephoneEventPt(sdp: string): number | null {
+  try {
+    const audio = parseSdp(sdp).media.find((m) => m.type === 'audio' && m.port > 0);
+    return audio ? (rtpMaps(audio).find((m) => m.encodingName.toLowerCase() === 'telephone-event')?.payloadType ?? null) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -38,3 +38,5 @@ export {
   type OfferOptions,
 } from './offer-answer.ts';
 export { RtpPort, readRtpHeader, writeRtpHeader, RTP_HEADER_BYTES, type RtpHeader, type RtpStats } from './rtp.ts';
+export * from './dtmf.ts';
+export * from './media-markers.ts';

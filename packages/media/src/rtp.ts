@@ -106,11 +106,14 @@ export class RtpPort {
     this.#onPacket = fn;
   }
 
-  /** Send one RTP packet; `timestampStep` is added to the timestamp after sending (160 for 20 ms PCMU). */
-  send(to: { address: string; port: number }, payloadType: number, payload: Buffer, timestampStep: number): void {
+  /**
+   * Send one RTP packet; `timestampStep` is added to the timestamp after sending (160 for 20 ms PCMU; 0 while
+   * the packets of one RFC 4733 event share a timestamp).
+   */
+  send(to: { address: string; port: number }, payloadType: number, payload: Buffer, timestampStep: number, marker = false): void {
     if (this.#closed) return;
     const packet = Buffer.allocUnsafe(RTP_HEADER_BYTES + payload.length);
-    writeRtpHeader(packet, { payloadType, sequenceNumber: this.#seq, timestamp: this.#ts, ssrc: this.ssrc, marker: false });
+    writeRtpHeader(packet, { payloadType, sequenceNumber: this.#seq, timestamp: this.#ts, ssrc: this.ssrc, marker });
     payload.copy(packet, RTP_HEADER_BYTES);
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#ts = (this.#ts + timestampStep) >>> 0;

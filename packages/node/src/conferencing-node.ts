@@ -1,8 +1,13 @@
-import { silentLogger, systemClock, TypedEmitter, type Clock, type Logger } from '@gwsim/common';
+import { ConfigError, silentLogger, systemClock, TypedEmitter, type Clock, type Logger } from '@gwsim/common';
 import type { RoutingConfig } from '@gwsim/dialplan';
 import { MeetClient } from '@gwsim/meet';
 import { UdpTransport, UserAgent, type IncomingInvite, type TimerSettings, type TransportAddress } from '@gwsim/sip';
-import { GatewayCall, type CallSnapshot } from './gateway-call.ts';
+import { AdminServer } from './admin-server.ts';
+import { CapacityPool, type CallQuality } from './capacity.ts';
+import { GatewayCall, type CallSnapshot, type LobbyPresentation } from './gateway-call.ts';
+import { NodeMetrics } from './node-metrics.ts';
+import { OUTCOMES, refusalHeaders } from './outcomes.ts';
+import { OverloadGuard, type OverloadOptions } from './overload.ts';
 import { Registrar, type Binding, type RegistrarOptions } from './registrar.ts';
 
 export interface ConferencingNodeOptions {
@@ -18,6 +23,17 @@ export interface ConferencingNodeOptions {
   /** Base URL of the Meet interop service, e.g. http://127.0.0.20:8443. */
   meetUrl: string;
   meetTimeoutMs?: number;
+  /** HD-call units this node can carry (Pexip's resource model). Default 40. */
+  capacityUnits?: number;
+  /** Highest call quality the node grants. Default fullhd. */
+  maxQuality?: CallQuality;
+  /** Lobby presentation for untrusted callers (default `answer`: 200 OK and a waiting splash). */
+  lobby?: LobbyPresentation;
+  /** Virtual Reception inter-digit timeout (default 5000 ms). */
+  receptionDigitTimeoutMs?: number;
+  overload?: OverloadOptions;
+  /** Start the admin/metrics HTTP API on this port (0 = any) with this key. */
+  admin?: { port: number; adminKey: string };
   logger?: Logger;
   clock?: Clock;
   timers?: Partial<TimerSettings>;
@@ -37,42 +53,62 @@ export interface NodeSnapshot {
   name: string;
   location: string | null;
   sip: TransportAddress & { transport: 'udp' };
+  admin: string | null;
   closed: boolean;
   activeCalls: number;
+  capacity: ReturnType<CapacityPool['dump']>;
+  overload: ReturnType<OverloadGuard['dump']>;
   calls: CallSnapshot[];
   registrations: Binding[];
 }
 
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
+
 /**
- * A simulated Pexip Conferencing Node: SIP listener, registrar, Call Routing Rules, Meet client. Parents own
- * children: the node creates its user agent and calls, and `close()` ends them all (idempotent).
+ * A simulated Pexip Conferencing Node: SIP listener, registrar, Call Routing Rules, Meet client, capacity,
+ * overload protection, admin/metrics API. Parents own children: the node creates its user agent, calls and
+ * admin server, and `close()` ends them all (idempotent).
  */
 export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly name: string;
   readonly location: string | undefined;
   readonly ua: UserAgent;
   readonly registrar: Registrar;
+  readonly capacity: CapacityPool;
+  readonly overload: OverloadGuard;
+  readonly metrics: NodeMetrics;
+  admin: AdminServer | null = null;
+  readonly #options: ConferencingNodeOptions;
   readonly #logger: Logger;
   readonly #meet: MeetClient;
   readonly #clock: Clock;
-  readonly #routing: RoutingConfig;
   readonly #active = new Map<string, GatewayCall>();
   readonly #finished: CallSnapshot[] = [];
   #closed = false;
 
   private constructor(options: ConferencingNodeOptions, ua: UserAgent) {
     super();
+    this.#options = options;
     this.name = options.name;
     this.location = options.location;
     this.ua = ua;
     this.#logger = (options.logger ?? silentLogger).child(options.name);
     this.#clock = options.clock ?? systemClock;
-    this.#routing = options.routing;
     this.#meet = new MeetClient({ baseUrl: options.meetUrl, timeoutMs: options.meetTimeoutMs });
     this.registrar = options.registrar instanceof Registrar ? options.registrar : new Registrar({ clock: this.#clock, ...options.registrar });
+    this.capacity = new CapacityPool(options.capacityUnits ?? 40);
+    this.overload = new OverloadGuard(options.overload);
+    this.metrics = new NodeMetrics({
+      active: () => this.#active.size,
+      lobby: () => [...this.#active.values()].filter((c) => c.state === 'lobby').length,
+      capacityUsed: () => this.capacity.used,
+      capacityTotal: () => this.capacity.total,
+      registrations: () => this.registrar.dump().length,
+    });
   }
 
   static async start(options: ConferencingNodeOptions): Promise<ConferencingNode> {
+    if (options.capacityUnits !== undefined && !(options.capacityUnits >= 0)) throw new ConfigError('capacityUnits', 'must be a number ≥ 0');
     const transport = await UdpTransport.create({ address: options.address, port: options.sipPort ?? 0 });
     let node: ConferencingNode | null = null;
     const ua = new UserAgent({
@@ -85,12 +121,18 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       onInvite: (inv) => node!.#onInvite(inv),
       onRequest: (req) => {
         if (req.request.method === 'REGISTER') node!.registrar.handle(req);
-        else if (req.request.method === 'OPTIONS') req.respond(200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER']]});
-        else req.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER']] });
+        else if (req.request.method === 'OPTIONS') req.respond(200, { headers: [['Allow', ALLOW]] });
+        else req.respond(405, { headers: [['Allow', ALLOW]] });
       },
     });
     node = new ConferencingNode(options, ua);
-    node.#logger.info('listening', { sip: `udp:${transport.local.address}:${transport.local.port}` });
+    try {
+      if (options.admin) node.admin = await AdminServer.start({ address: options.address, ...options.admin }, node.#adminSource());
+    } catch (err) {
+      await ua.close();
+      throw err;
+    }
+    node.#logger.info('listening', { sip: `udp:${transport.local.address}:${transport.local.port}`, admin: node.admin?.url ?? null });
     return node;
   }
 
@@ -103,20 +145,41 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   }
 
   #onInvite(inv: IncomingInvite): void {
+    const admitted = this.overload.admit();
+    if (!admitted.ok) {
+      const o = OUTCOMES.NODE_CAPACITY;
+      const detail = admitted.reason === 'rate' ? 'call arrival rate above the node limit' : 'too many call setups in progress';
+      inv.reject(o.status, o.reason, [...refusalHeaders(o, this.name, detail), ['Retry-After', String(this.overload.retryAfterSeconds)]]);
+      this.metrics.shed.inc({ reason: admitted.reason });
+      this.metrics.calls.inc({ outcome: 'NODE_CAPACITY' });
+      return;
+    }
     const call = new GatewayCall(inv, {
       nodeName: this.name,
       location: this.location,
       address: this.ua.transport.local.address,
-      routing: this.#routing,
+      routing: this.#options.routing,
       meet: this.#meet,
       registrar: this.registrar,
+      capacity: this.capacity,
+      lobby: this.#options.lobby ?? 'answer',
+      maxQuality: this.#options.maxQuality ?? 'fullhd',
+      receptionDigitTimeoutMs: this.#options.receptionDigitTimeoutMs ?? 5000,
+      retryAfterSeconds: this.overload.retryAfterSeconds,
       logger: this.#logger,
-      now: () => Date.now(),
+      clock: this.#clock,
+      onSetupDone: (c) => {
+        admitted.done();
+        this.metrics.setup.observe((Date.now() - c.snapshot.startedAt) / 1000);
+      },
       onEnd: (c) => {
+        admitted.done();
         this.#active.delete(c.id);
         const snap = c.dump();
         this.#finished.push(snap);
         if (this.#finished.length > 1000) this.#finished.shift();
+        this.metrics.calls.inc({ outcome: snap.outcome ?? 'UNKNOWN' });
+        if (snap.lobbyAt !== null) this.metrics.lobbyWait.observe(((snap.admittedAt ?? snap.endedAt ?? Date.now()) - snap.lobbyAt) / 1000);
         this.#logger.info('call ended', { call: c.id, outcome: snap.outcome, endedBy: snap.endedBy, alias: snap.alias });
         this.emit('callEnded', snap);
       },
@@ -134,23 +197,38 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     return [...[...this.#active.values()].map((c) => c.dump()), ...this.#finished];
   }
 
+  #adminSource() {
+    return {
+      status: () => this.dump(),
+      calls: () => this.calls(),
+      call: (id: string) => this.calls().find((c) => c.id === id || c.sipCallId === id),
+      registrations: () => this.registrar.dump(),
+      capacity: () => this.capacity.dump(),
+      metrics: () => this.metrics.format(),
+    };
+  }
+
   dump(): NodeSnapshot {
     return {
       name: this.name,
       location: this.location ?? null,
       sip: { ...this.sipAddress, transport: 'udp' },
+      admin: this.admin?.url ?? null,
       closed: this.#closed,
       activeCalls: this.#active.size,
+      capacity: this.capacity.dump(),
+      overload: this.overload.dump(),
       calls: this.calls(),
       registrations: this.registrar.dump(),
     };
   }
 
-  /** BYE connected calls, refuse pending ones, leave their meetings, then close the SIP stack. Idempotent. */
+  /** BYE answered calls, refuse pending ones, leave their meetings, then close the SIP stack. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#active.values()].map((c) => c.shutdown()));
+    await this.admin?.close();
     await this.ua.close();
   }
 }

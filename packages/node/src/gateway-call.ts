@@ -1,15 +1,24 @@
-import { newId, sleep, type Logger } from '@gwsim/common';
-import { routeCall, type RoutingConfig } from '@gwsim/dialplan';
-import { createAnswer, parseSdp, RtpPort, serializeSdp } from '@gwsim/media';
+import { newId, sleep, type Logger, type TimerHandle, type Clock } from '@gwsim/common';
+import { routeCall, startVirtualReception, stepVirtualReception, type CallType, type GmsAccessToken, type RoutingConfig, type RoutingVirtualReception, type VrInput } from '@gwsim/dialplan';
+import { createAnswer, parseDtmfInfo, parseSdp, serializeSdp, type SessionDescription } from '@gwsim/media';
 import type { JoinEvent, MeetClient } from '@gwsim/meet';
 import type { Dialog, IncomingInvite } from '@gwsim/sip';
-import { isOutcomeCode, OUTCOMES, refusalHeaders, reasonHeader, type OutcomeCode } from './outcomes.ts';
+import { CallMedia } from './call-media.ts';
+import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
+import { isOutcomeCode, OUTCOMES, reasonHeader, refusalHeaders, type OutcomeCode } from './outcomes.ts';
 import { aorOf, type Registrar } from './registrar.ts';
 
 /** How long node shutdown waits for each caller to answer its BYE. */
 export const SHUTDOWN_BYE_WAIT_MS = 1000;
 
-export type CallState = 'routing' | 'joining' | 'lobby' | 'connected' | 'ended';
+/**
+ * How a caller waiting in the lobby is presented (DOMAIN.md §5 convention): `answer` — 200 OK at once and
+ * the waiting splash as media until admitted (default); `ringing` — hold the INVITE in 180; `progress` —
+ * hold it in 183 with the splash as early media.
+ */
+export type LobbyPresentation = 'answer' | 'ringing' | 'progress';
+
+export type CallState = 'routing' | 'reception' | 'joining' | 'lobby' | 'connected' | 'ended';
 
 /** A plain snapshot of one gateway call (admin API, tests, reports). */
 export interface CallSnapshot {
@@ -18,13 +27,20 @@ export interface CallSnapshot {
   alias: string;
   caller: string;
   state: CallState;
+  /** How the call ended for the caller (CONNECTED once it reached the meeting), null while undecided. */
   outcome: OutcomeCode | null;
   rule: string | null;
   token: string | null;
   meetingId: string | null;
   participantId: string | null;
+  /** Digits entered at a Virtual Reception. */
+  entered: string | null;
+  quality: CallQuality | null;
+  units: number | null;
   startedAt: number;
   answeredAt: number | null;
+  lobbyAt: number | null;
+  admittedAt: number | null;
   endedAt: number | null;
   endedBy: 'caller' | 'node' | 'meet' | null;
   /** Why a connected call ended when Meet ended it (VIDEO_LOCKED, MEETING_ENDED, …). */
@@ -39,87 +55,198 @@ export interface CallContext {
   routing: RoutingConfig;
   meet: MeetClient;
   registrar: Registrar;
+  capacity: CapacityPool;
+  lobby: LobbyPresentation;
+  maxQuality: CallQuality;
+  receptionDigitTimeoutMs: number;
+  retryAfterSeconds: number;
   logger: Logger;
-  now(): number;
+  clock: Clock;
+  /** Final response sent (setup finished, successfully or not). */
+  onSetupDone(call: GatewayCall): void;
   onEnd(call: GatewayCall): void;
 }
 
+type Refusal = Exclude<OutcomeCode, 'CONNECTED'>;
+
 /**
- * One incoming gateway call through its life: route the alias, join Meet with the rule's token, answer or
- * refuse per the outcome table, and leave the meeting when either side ends it (DOMAIN.md §5).
+ * One incoming gateway call through its life: route the alias (or collect it at a Virtual Reception), join
+ * Meet with the rule's token, answer or refuse per the outcome table, present the lobby, and leave the meeting
+ * when either side ends it (DOMAIN.md §5).
  */
 export class GatewayCall {
   readonly id = newId();
   readonly #inv: IncomingInvite;
   readonly #ctx: CallContext;
   readonly snapshot: CallSnapshot;
+  #offer: SessionDescription | null = null;
+  #answerSdp: string | null = null;
+  #media: CallMedia | null = null;
+  #reservation: { release(): void } | null = null;
   #dialog: Dialog | null = null;
-  #rtp: RtpPort | null = null;
+  #answered = false;
+  #setupDone = false;
   #joinId: string | null = null;
   #tokenSecret: string | null = null;
   #events: AbortController | null = null;
-  #cancelled = false;
+  #digitTimer: TimerHandle | null = null;
 
   constructor(inv: IncomingInvite, ctx: CallContext) {
     this.#inv = inv;
     this.#ctx = ctx;
     const req = inv.request;
     this.snapshot = {
-      id: this.id,
-      sipCallId: req.callId,
-      alias: req.uri,
-      caller: req.headers.get('From') ?? '',
-      state: 'routing',
-      outcome: null,
-      rule: null,
-      token: null,
-      meetingId: null,
-      participantId: null,
-      startedAt: ctx.now(),
-      answeredAt: null,
-      endedAt: null,
-      endedBy: null,
-      endCause: null,
-      rtp: null,
+      id: this.id, sipCallId: req.callId, alias: req.uri, caller: req.headers.get('From') ?? '', state: 'routing', outcome: null,
+      rule: null, token: null, meetingId: null, participantId: null, entered: null, quality: null, units: null,
+      startedAt: Date.now(), answeredAt: null, lobbyAt: null, admittedAt: null, endedAt: null, endedBy: null, endCause: null, rtp: null,
     };
-    inv.on('cancelled', () => {
-      this.#cancelled = true;
-      this.#finish('CANCELLED', 'caller');
-    });
+    inv.on('cancelled', () => this.#finish('CANCELLED', 'caller'));
   }
 
   get state(): CallState {
     return this.snapshot.state;
   }
 
+  get ended(): boolean {
+    return this.snapshot.state === 'ended';
+  }
+
   async run(): Promise<void> {
     const req = this.#inv.request;
+    try {
+      this.#offer = parseSdp(req.body.toString('utf8'));
+    } catch (err) {
+      return this.#refuseRaw(488, 'Not Acceptable Here', `SDP offer required: ${(err as Error).message}`);
+    }
     const registered = this.#ctx.registrar.isRegistered(aorOf(req.from.uri));
     const decision = routeCall(this.#ctx.routing, { alias: req.uri, protocol: 'sip', registered, location: this.#ctx.location });
     if (decision.kind === 'no_match') return this.#refuse('NO_MATCH');
-    if (decision.kind !== 'gms') return this.#refuse('UNSUPPORTED_TARGET', decision.kind === 'virtual_reception' ? 'Virtual Reception is not available on this node yet' : undefined);
+    if (decision.kind === 'unsupported') return this.#refuse('UNSUPPORTED_TARGET');
+    if (!(await this.#prepareMedia(decision.kind === 'gms' ? decision.rule.call_type : 'auto'))) return;
+    if (decision.kind === 'virtual_reception') return this.#reception(decision.reception);
     this.snapshot.rule = decision.rule.name;
-    this.snapshot.token = decision.token.name;
-    this.snapshot.meetingId = decision.destination;
+    await this.#toMeeting(decision.destination, decision.token);
+  }
+
+  /** RTP port, SDP answer and the call's HD-unit reservation; refuses NODE_CAPACITY when it does not fit. */
+  async #prepareMedia(callType: CallType): Promise<boolean> {
+    const media = await CallMedia.open(this.#ctx.address, this.#offer!);
+    if (this.ended) {
+      await media.close();
+      return false;
+    }
+    this.#media = media;
+    const answer = createAnswer(this.#offer!, { address: this.#ctx.address, audioPort: media.rtp.port, videoPort: media.videoRtp?.port, sessionId: String(Date.now()), username: this.#ctx.nodeName });
+    this.#answerSdp = serializeSdp(answer);
+    const cost = callCost(this.#offer!, answer, { callType, maxQuality: this.#ctx.maxQuality });
+    this.snapshot.quality = cost.quality;
+    this.snapshot.units = cost.units;
+    this.#reservation = this.#ctx.capacity.reserve(cost.units);
+    if (!this.#reservation) {
+      this.#refuse('NODE_CAPACITY', `needs ${cost.units} HD units, ${this.#ctx.capacity.available} free`, [['Retry-After', String(this.#ctx.retryAfterSeconds)]]);
+      return false;
+    }
+    return true;
+  }
+
+  async #toMeeting(meetingId: string, token: GmsAccessToken): Promise<void> {
+    const req = this.#inv.request;
+    this.snapshot.token = token.name;
+    this.snapshot.meetingId = meetingId;
     this.snapshot.state = 'joining';
-    this.#tokenSecret = decision.token.token;
+    this.#tokenSecret = token.token;
     const displayName = req.from.displayName ?? req.from.uri.user ?? 'Video system';
-    const result = await this.#ctx.meet.join({ token: decision.token.token, meetingId: decision.destination, displayName });
-    if (!result.ok) return this.#refuse(isOutcomeCode(result.code) ? result.code : 'MEET_UNAVAILABLE', result.message);
+    const result = await this.#ctx.meet.join({ token: token.token, meetingId, displayName });
+    if (!result.ok) return this.#fail(isOutcomeCode(result.code) ? result.code : 'MEET_UNAVAILABLE', 'node', result.message);
     this.#joinId = result.joinId;
     this.snapshot.participantId = result.participantId;
-    if (this.#cancelled) {
-      await this.#leave();
+    if (this.ended) return void this.#leave(); // CANCEL arrived while joining
+    this.#watch();
+    if (result.state === 'joined') return this.#enterMeeting();
+    this.snapshot.state = 'lobby';
+    this.snapshot.lobbyAt = Date.now();
+    if (this.#answered || this.#ctx.lobby === 'answer') {
+      this.#media!.play('lobby');
+      await this.#answer();
+    } else if (this.#ctx.lobby === 'progress') {
+      this.#media!.play('lobby');
+      this.#inv.progress(183, { body: this.#answerSdp! });
+    } else {
+      this.#inv.progress(180);
+    }
+  }
+
+  async #enterMeeting(): Promise<void> {
+    if (this.ended) return;
+    if (this.snapshot.state === 'lobby') this.snapshot.admittedAt = Date.now();
+    this.snapshot.state = 'connected';
+    this.snapshot.outcome = 'CONNECTED';
+    this.#media!.play('meeting');
+    if (!this.#answered) await this.#answer();
+  }
+
+  /** 200 OK with our SDP answer; resolves when the ACK arrives. */
+  async #answer(): Promise<void> {
+    if (this.#answered || this.ended) return;
+    this.#answered = true;
+    this.snapshot.answeredAt = Date.now();
+    this.#markSetupDone();
+    try {
+      this.#dialog = await this.#inv.accept({ body: this.#answerSdp! });
+    } catch {
+      return this.#finish('CONNECTED', 'node'); // no ACK: the UA already sent BYE
+    }
+    this.#dialog.on('terminated', (r) => {
+      if (r.by === 'remote') this.#finish(this.snapshot.outcome ?? 'CANCELLED', 'caller');
+    });
+    this.#dialog.on('request', (r) => {
+      if (r.method !== 'INFO') return;
+      const key = parseDtmfInfo(r.contentType, r.body.toString('utf8'));
+      if (key) this.#onKey(key);
+    });
+  }
+
+  /** Virtual Reception (DOMAIN.md §3): answer, collect the meeting ID by DTMF, route the entry again. */
+  async #reception(vr: RoutingVirtualReception): Promise<void> {
+    this.snapshot.state = 'reception';
+    this.snapshot.rule = `Virtual Reception ${vr.name}`;
+    this.#media!.play('reception');
+    this.#media!.onKey((k) => this.#onKey(k));
+    this.#vr = { vr, state: startVirtualReception({ maxDigits: 13 + 7 }) };
+    await this.#answer();
+    this.#armDigitTimer();
+  }
+
+  #vr: { vr: RoutingVirtualReception; state: ReturnType<typeof startVirtualReception> } | null = null;
+
+  #onKey(key: string): void {
+    if (this.#vr && this.snapshot.state === 'reception') this.#stepReception({ type: 'dtmf', key });
+  }
+
+  #armDigitTimer(): void {
+    this.#digitTimer?.cancel();
+    this.#digitTimer = this.#ctx.clock.setTimeout(() => this.#stepReception({ type: 'timeout' }), this.#ctx.receptionDigitTimeoutMs);
+  }
+
+  #stepReception(input: VrInput): void {
+    const r = this.#vr!;
+    r.state = stepVirtualReception(r.vr, r.state, input);
+    if (r.state.phase === 'collecting') return this.#armDigitTimer();
+    this.#digitTimer?.cancel();
+    this.#media!.onKey(null);
+    this.snapshot.entered = r.state.entered;
+    if (r.state.phase === 'failed') return this.#hangUp('NO_MATCH', 'node');
+    const alias = r.state.alias!;
+    if (r.vr.token) {
+      void this.#toMeeting(alias, r.vr.token);
       return;
     }
-    if (result.state === 'lobby') {
-      this.snapshot.state = 'lobby';
-      // Convention (DOMAIN.md §5, configurable later): hold the call in 180 until admitted.
-      this.#inv.progress(180);
-    } else {
-      await this.#answer();
-    }
-    this.#watch();
+    const req = this.#inv.request;
+    const registered = this.#ctx.registrar.isRegistered(aorOf(req.from.uri));
+    const d = routeCall(this.#ctx.routing, { alias, protocol: 'sip', registered, location: this.#ctx.location });
+    if (d.kind !== 'gms') return this.#hangUp('NO_MATCH', 'node');
+    this.snapshot.rule = `${this.snapshot.rule} → ${d.rule.name}`;
+    void this.#toMeeting(d.destination, d.token);
   }
 
   /** Follow the join's event stream: admission decisions and removals. */
@@ -132,64 +259,62 @@ export class GatewayCall {
   }
 
   async #onMeetEvent(ev: JoinEvent): Promise<void> {
-    if (this.snapshot.state === 'ended') return;
+    if (this.ended) return;
     if (ev.type === 'admitted') {
-      if (this.snapshot.state === 'lobby') await this.#answer();
+      if (this.snapshot.state === 'lobby') await this.#enterMeeting();
       return;
     }
     const reason = ev.reason === 'SERVICE_CLOSED' ? 'MEET_UNAVAILABLE' : ev.reason;
     const code = reason && isOutcomeCode(reason) ? reason : null;
     if (!code) return; // LEFT: our own leave
-    if (this.snapshot.state === 'lobby') return this.#refuse(code);
-    if (this.snapshot.state === 'connected') {
-      this.snapshot.endCause = code;
-      void this.#dialog?.bye([['Reason', reasonHeader(OUTCOMES[code])]]).catch(() => {});
-      this.#finish('CONNECTED', 'meet');
-    }
+    if (this.snapshot.state === 'connected') this.snapshot.endCause = code;
+    this.#fail(code, 'meet');
   }
 
-  async #answer(): Promise<void> {
-    let offer;
-    try {
-      offer = parseSdp(this.#inv.request.body.toString('utf8'));
-    } catch (err) {
-      this.#inv.reject(488, 'Not Acceptable Here', [['Warning', `399 ${this.#ctx.nodeName} "bad SDP offer: ${(err as Error).message.replace(/"/g, "'")}"`]]);
-      this.#finish('UNSUPPORTED_TARGET', 'node');
-      return;
-    }
-    this.#rtp = await RtpPort.open(this.#ctx.address);
-    if (this.snapshot.state === 'ended') return;
-    const answer = createAnswer(offer, { address: this.#ctx.address, audioPort: this.#rtp.port });
-    this.snapshot.state = 'connected';
-    this.snapshot.outcome = 'CONNECTED';
-    this.snapshot.answeredAt = this.#ctx.now();
-    try {
-      this.#dialog = await this.#inv.accept({ body: serializeSdp(answer) });
-    } catch {
-      this.#finish('CONNECTED', 'node');
-      return;
-    }
-    this.#dialog.on('terminated', (r) => {
-      if (r.by === 'remote') this.#finish('CONNECTED', 'caller');
-    });
+  /** A cause ends the call: refused before answer, BYE with Reason after (DOMAIN.md §5's two columns). */
+  #fail(code: Refusal, by: 'node' | 'meet', detail?: string): void {
+    if (this.#answered) this.#hangUp(code, by);
+    else this.#refuse(code, detail);
   }
 
-  #refuse(code: Exclude<OutcomeCode, 'CONNECTED'>, detail?: string): void {
+  /** BYE an answered call with the outcome's Reason (DOMAIN.md §5 "after answer"). */
+  #hangUp(code: Refusal, by: 'node' | 'meet'): void {
+    void this.#dialog?.bye([['Reason', reasonHeader(OUTCOMES[code])]]).catch(() => {});
+    this.#finish(code, by);
+  }
+
+  #refuse(code: Refusal, detail?: string, extra: Array<[string, string]> = []): void {
     const o = OUTCOMES[code];
-    this.#inv.reject(o.status, o.reason, refusalHeaders(o, this.#ctx.nodeName, detail));
-    this.#finish(code, 'node');
+    this.#markSetupDone();
+    this.#inv.reject(o.status, o.reason, [...refusalHeaders(o, this.#ctx.nodeName, detail), ...extra]);
+    this.#finish(code, code === 'CANCELLED' ? 'caller' : 'node');
+  }
+
+  #refuseRaw(status: number, reason: string, detail: string): void {
+    this.#markSetupDone();
+    this.#inv.reject(status, reason, [['Warning', `399 ${this.#ctx.nodeName} "${detail.replace(/"/g, "'")}"`]]);
+    this.#finish('UNSUPPORTED_TARGET', 'node');
+  }
+
+  #markSetupDone(): void {
+    if (this.#setupDone) return;
+    this.#setupDone = true;
+    this.#ctx.onSetupDone(this);
   }
 
   /** End the call once: the first outcome recorded stays (a connected call stays CONNECTED). */
   #finish(outcome: OutcomeCode, by: 'caller' | 'node' | 'meet'): void {
-    if (this.snapshot.state === 'ended') return;
+    if (this.ended) return;
     this.snapshot.outcome ??= outcome;
     this.snapshot.state = 'ended';
-    this.snapshot.endedAt = this.#ctx.now();
+    this.snapshot.endedAt = Date.now();
     this.snapshot.endedBy = by;
-    if (this.#rtp) this.snapshot.rtp = { packetsIn: this.#rtp.stats.packetsIn, packetsOut: this.#rtp.stats.packetsOut };
+    if (this.#media) this.snapshot.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
+    this.#markSetupDone();
+    this.#digitTimer?.cancel();
     this.#events?.abort();
-    void this.#rtp?.close();
+    this.#reservation?.release();
+    void this.#media?.close();
     void this.#leave();
     this.#ctx.onEnd(this);
   }
@@ -201,22 +326,22 @@ export class GatewayCall {
     if (joinId && token) await this.#ctx.meet.leave(joinId, token).catch(() => {});
   }
 
-  /** Node shutdown: BYE a connected call, refuse a pending one. */
+  /** Node shutdown: BYE an answered call, refuse a pending one. */
   async shutdown(): Promise<void> {
-    if (this.snapshot.state === 'connected' && this.#dialog) {
+    if (this.ended) return;
+    if (this.#dialog) {
       const bye = this.#dialog.bye([['Reason', 'SIP;cause=503;text="Conferencing Node shutting down"']]).catch(() => {});
-      this.#finish('CONNECTED', 'node');
+      this.#finish(this.snapshot.outcome ?? 'NODE_CAPACITY', 'node');
       // Wait briefly for the caller's 200, not for Timer F: a caller that is already gone must not stall shutdown.
       await Promise.race([bye, sleep(SHUTDOWN_BYE_WAIT_MS)]);
-    } else if (this.snapshot.state !== 'ended') {
-      this.#inv.reject(503, 'Service Unavailable', [['Reason', 'SIP;cause=503;text="Conferencing Node shutting down"']]);
-      this.#finish('NODE_CAPACITY', 'node');
+    } else if (!this.#answered) {
+      this.#refuse('NODE_CAPACITY', 'Conferencing Node shutting down');
     }
   }
 
   dump(): CallSnapshot {
     const s = { ...this.snapshot };
-    if (this.#rtp && !this.#rtp.closed) s.rtp = { packetsIn: this.#rtp.stats.packetsIn, packetsOut: this.#rtp.stats.packetsOut };
+    if (this.#media && !this.ended) s.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
     return s;
   }
 }

@@ -61,3 +61,15 @@ export function outcomeFromResponse(status: number, reason: string): OutcomeCode
   for (const [code, o] of Object.entries(OUTCOMES)) if (o.status === status && o.reason === reason) return code as OutcomeCode;
   return null;
 }
+
+/**
+ * The outcome a `Reason` header (RFC 3326) on a BYE or final response names: `SIP;cause=603;text="…"`
+ * matched against the table by cause and text; null when it names none of ours.
+ */
+export function outcomeFromReason(header: string | null | undefined): OutcomeCode | null {
+  if (!header) return null;
+  const cause = /cause\s*=\s*(\d+)/i.exec(header)?.[1];
+  const text = /text\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header)?.[1];
+  for (const [code, o] of Object.entries(OUTCOMES)) if (String(o.cause) === cause && o.reason === text) return code as OutcomeCode;
+  return null;
+}

@@ -4,7 +4,7 @@ import { createOffer, serializeSdp } from '@gwsim/media';
 import { MeetServer } from '@gwsim/meet';
 import { UdpTransport, UserAgent, type Dialog } from '@gwsim/sip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConferencingNode } from '../src/index.ts';
+import { ConferencingNode, type ConferencingNodeOptions } from '../src/index.ts';
 
 const timers = { T1: 50, T2: 400, T4: 500 };
 let meet: MeetServer;
@@ -12,14 +12,14 @@ let node: ConferencingNode;
 let caller: UserAgent;
 const OFFER = serializeSdp(createOffer({ address: '127.0.16.100', audioPort: 40000 }));
 
-async function startNode(meetUrl: string): Promise<ConferencingNode> {
+async function startNode(meetUrl: string, extra: Partial<ConferencingNodeOptions> = {}): Promise<ConferencingNode> {
   const trusted = meet.service.createToken('example.com', { name: 'trusted', trusted: true }).secret;
   const untrusted = meet.service.createToken('example.com', { name: 'untrusted', trusted: false }).secret;
   const routing = validateRoutingConfig({
     gms_access_tokens: [{ name: 'trusted', token: trusted }, { name: 'untrusted', token: untrusted }],
     rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
   });
-  return ConferencingNode.start({ name: 'px01', address: '127.0.16.11', routing, meetUrl, timers, logger: silentLogger });
+  return ConferencingNode.start({ name: 'px01', address: '127.0.16.11', routing, meetUrl, timers, logger: silentLogger, ...extra });
 }
 
 beforeEach(async () => {
@@ -39,7 +39,9 @@ function dial(meetingId: string) {
 }
 
 describe('ConferencingNode with the real Meet mock over HTTP', () => {
-  it('untrusted caller: held in 180 while knocking, answered 200 when the host admits', async () => {
+  it('lobby presentation "ringing": untrusted caller held in 180 while knocking, answered 200 when the host admits', async () => {
+    await node.close();
+    node = await startNode(meet.url, { lobby: 'ringing' });
     const m = meet.service.createMeeting({ organizer: 'host@example.com', meetingId: '2000000000001', onKnock: { kind: 'admit', afterMs: 300 } });
     const out = dial(m.meetingId);
     const provisional: number[] = [];
@@ -64,6 +66,8 @@ describe('ConferencingNode with the real Meet mock over HTTP', () => {
   });
 
   it('CANCEL while knocking: 487 to the caller and the knock is withdrawn at Meet', async () => {
+    await node.close();
+    node = await startNode(meet.url, { lobby: 'ringing' });
     const m = meet.service.createMeeting({ organizer: 'host@example.com', meetingId: '2000000000003', onKnock: { kind: 'ignore' } });
     const out = dial(m.meetingId);
     out.on('provisional', (res) => res.status === 180 && out.cancel());
