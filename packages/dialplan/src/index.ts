@@ -58,3 +58,4 @@ export {
   type VrRules,
   type VrState,
 } from './virtual-reception.ts';
+export { importPexipConfig, type PexipExport, type PexipImport } from './pexip-import.ts';
