@@ -36,16 +36,19 @@ export interface CallCost {
 
 /**
  * What a call costs, from the caller's offer and our answer: no accepted video (or a rule with
- * `call_type: audio`) → audio; otherwise the quality its bandwidth implies (HD when it states none), capped
- * by the node's maximum; ×1.25 for VP9.
+ * `call_type: audio`) → audio; otherwise the quality its bandwidth implies (offered b=AS/TIAS, capped by the
+ * rule's max_callrate_in; HD when neither states one), capped by the node's maximum; ×1.25 for VP9.
  */
-export function callCost(offer: SessionDescription, answer: SessionDescription, options: { callType?: CallType; maxQuality?: CallQuality } = {}): CallCost {
+export function callCost(offer: SessionDescription, answer: SessionDescription, options: { callType?: CallType; maxQuality?: CallQuality; maxCallrateKbps?: number | null } = {}): CallCost {
   const streams = negotiatedCodecs(offer, answer);
   const video = streams.find((s) => s.type === 'video' && s.accepted);
   let quality: CallQuality;
   if (!video || options.callType === 'audio') quality = 'audio';
   else {
-    const kbps = offeredKbps(offer);
+    // A rule's max_callrate_in caps what the call may use (Pexip: "maximum inbound call bandwidth").
+    const offered = offeredKbps(offer);
+    const cap = options.maxCallrateKbps ?? null;
+    const kbps = offered === null ? cap : cap === null ? offered : Math.min(offered, cap);
     quality = kbps === null ? 'hd' : kbps >= QUALITY_THRESHOLDS_KBPS.fullhd ? 'fullhd' : kbps >= QUALITY_THRESHOLDS_KBPS.hd ? 'hd' : 'sd';
   }
   const max = options.maxQuality ?? 'fullhd';

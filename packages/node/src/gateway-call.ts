@@ -84,6 +84,8 @@ export class GatewayCall {
   #media: CallMedia | null = null;
   #reservation: { release(): void } | null = null;
   #dialog: Dialog | null = null;
+  /** Resolves with the dialog once the ACK for our 200 arrives (null if it never does). */
+  #acknowledged: Promise<Dialog | null> = Promise.resolve(null);
   #answered = false;
   #setupDone = false;
   #joinId: string | null = null;
@@ -122,14 +124,15 @@ export class GatewayCall {
     const decision = routeCall(this.#ctx.routing, { alias: req.uri, protocol: 'sip', registered, location: this.#ctx.location });
     if (decision.kind === 'no_match') return this.#refuse('NO_MATCH');
     if (decision.kind === 'unsupported') return this.#refuse('UNSUPPORTED_TARGET');
-    if (!(await this.#prepareMedia(decision.kind === 'gms' ? decision.rule.call_type : 'auto'))) return;
+    const rule = decision.kind === 'gms' ? decision.rule : null;
+    if (!(await this.#prepareMedia(rule?.call_type ?? 'auto', rule?.max_callrate_in ?? null))) return;
     if (decision.kind === 'virtual_reception') return this.#reception(decision.reception);
     this.snapshot.rule = decision.rule.name;
     await this.#toMeeting(decision.destination, decision.token);
   }
 
   /** RTP port, SDP answer and the call's HD-unit reservation; refuses NODE_CAPACITY when it does not fit. */
-  async #prepareMedia(callType: CallType): Promise<boolean> {
+  async #prepareMedia(callType: CallType, maxCallrateKbps: number | null): Promise<boolean> {
     const media = await CallMedia.open(this.#ctx.address, this.#offer!);
     if (this.ended) {
       await media.close();
@@ -138,7 +141,7 @@ export class GatewayCall {
     this.#media = media;
     const answer = createAnswer(this.#offer!, { address: this.#ctx.address, audioPort: media.rtp.port, videoPort: media.videoRtp?.port, sessionId: String(Date.now()), username: this.#ctx.nodeName });
     this.#answerSdp = serializeSdp(answer);
-    const cost = callCost(this.#offer!, answer, { callType, maxQuality: this.#ctx.maxQuality });
+    const cost = callCost(this.#offer!, answer, { callType, maxQuality: this.#ctx.maxQuality, maxCallrateKbps });
     this.snapshot.quality = cost.quality;
     this.snapshot.units = cost.units;
     this.#reservation = this.#ctx.capacity.reserve(cost.units);
@@ -191,11 +194,9 @@ export class GatewayCall {
     this.#answered = true;
     this.snapshot.answeredAt = Date.now();
     this.#markSetupDone();
-    try {
-      this.#dialog = await this.#inv.accept({ body: this.#answerSdp! });
-    } catch {
-      return this.#finish('CONNECTED', 'node'); // no ACK: the UA already sent BYE
-    }
+    this.#acknowledged = this.#inv.accept({ body: this.#answerSdp! }).catch(() => null);
+    this.#dialog = await this.#acknowledged;
+    if (!this.#dialog) return this.#finish('CONNECTED', 'node'); // no ACK: the UA already sent BYE
     this.#dialog.on('terminated', (r) => {
       if (r.by === 'remote') this.#finish(this.snapshot.outcome ?? 'CANCELLED', 'caller');
     });
@@ -277,9 +278,12 @@ export class GatewayCall {
     else this.#refuse(code, detail);
   }
 
-  /** BYE an answered call with the outcome's Reason (DOMAIN.md §5 "after answer"). */
+  /**
+   * BYE an answered call with the outcome's Reason (DOMAIN.md §5 "after answer") — once the ACK is in: a UAS
+   * must not send BYE on a dialog before the ACK for its 2xx arrives (RFC 3261 §15).
+   */
   #hangUp(code: Refusal, by: 'node' | 'meet'): void {
-    void this.#dialog?.bye([['Reason', reasonHeader(OUTCOMES[code])]]).catch(() => {});
+    void this.#acknowledged.then((d) => (d && d.state !== 'terminated' ? d.bye([['Reason', reasonHeader(OUTCOMES[code])]]) : undefined)).catch(() => {});
     this.#finish(code, by);
   }
 
