@@ -1,6 +1,37 @@
 import { markedFrame, rtpMaps, RtpPort, TelephoneEventReceiver, type MarkedState, type SessionDescription } from '@gwsim/media';
 
 /**
+ * One 20 ms ticker per node drives every call's player (N calls cost one timer, not N), and stops itself
+ * when no call is playing.
+ */
+export class MediaTicker {
+  readonly #players = new Set<CallMedia>();
+  #timer: NodeJS.Timeout | null = null;
+  /** false: signalling-only (nothing is sent; used by benchmarks that measure signalling). */
+  readonly enabled: boolean;
+
+  constructor(enabled = true) {
+    this.enabled = enabled;
+  }
+
+  add(m: CallMedia): void {
+    if (!this.enabled) return;
+    this.#players.add(m);
+    this.#timer ??= setInterval(() => {
+      for (const p of this.#players) p.tick();
+    }, 20);
+  }
+
+  remove(m: CallMedia): void {
+    this.#players.delete(m);
+    if (this.#players.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+}
+
+/**
  * The node's side of one call's RTP: an RTP port on the node's address, a 20 ms player that sends the marked
  * frames of the current state (reception prompt, lobby splash, meeting) to the caller, and the RFC 4733
  * telephone-event receiver for Virtual Reception digits.
@@ -12,11 +43,12 @@ export class CallMedia {
   readonly remote: { address: string; port: number } | null;
   readonly telephoneEventPt: number | null;
   #state: MarkedState | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  #ticker: MediaTicker;
   #frame: Buffer | null = null;
   #onKey: ((key: string) => void) | null = null;
 
-  private constructor(rtp: RtpPort, videoRtp: RtpPort | null, offer: SessionDescription) {
+  private constructor(rtp: RtpPort, videoRtp: RtpPort | null, offer: SessionDescription, ticker: MediaTicker) {
+    this.#ticker = ticker;
     this.rtp = rtp;
     this.videoRtp = videoRtp;
     const audio = offer.media.find((m) => m.type === 'audio' && m.port > 0);
@@ -32,10 +64,10 @@ export class CallMedia {
     });
   }
 
-  static async open(address: string, offer: SessionDescription): Promise<CallMedia> {
+  static async open(address: string, offer: SessionDescription, ticker: MediaTicker): Promise<CallMedia> {
     const wantsVideo = offer.media.some((m) => m.type === 'video' && m.port > 0);
     const [audio, video] = await Promise.all([RtpPort.open(address), wantsVideo ? RtpPort.open(address) : null]);
-    return new CallMedia(audio, video, offer);
+    return new CallMedia(audio, video, offer, ticker);
   }
 
   get state(): MarkedState | null {
@@ -47,19 +79,20 @@ export class CallMedia {
     this.#onKey = fn;
   }
 
-  /** Switch what the caller hears/sees; starts the 20 ms player on first use. */
+  /** Switch what the caller hears/sees; joins the node's 20 ms ticker on first use. */
   play(state: MarkedState): void {
     this.#state = state;
     this.#frame = markedFrame(state);
-    if (this.#timer || !this.remote) return;
-    this.#timer = setInterval(() => {
-      if (this.#frame && this.remote) this.rtp.send(this.remote, 0, this.#frame, 160);
-    }, 20);
+    if (this.remote) this.#ticker.add(this);
+  }
+
+  /** @internal One 20 ms frame of the current state. */
+  tick(): void {
+    if (this.#frame && this.remote) this.rtp.send(this.remote, 0, this.#frame, 160);
   }
 
   async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#ticker.remove(this);
     await Promise.all([this.rtp.close(), this.videoRtp?.close()]);
   }
 }

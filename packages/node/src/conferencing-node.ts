@@ -3,6 +3,7 @@ import type { RoutingConfig } from '@gwsim/dialplan';
 import { MeetClient } from '@gwsim/meet';
 import { UdpTransport, UserAgent, type IncomingInvite, type TimerSettings, type TransportAddress } from '@gwsim/sip';
 import { AdminServer } from './admin-server.ts';
+import { MediaTicker } from './call-media.ts';
 import { CapacityPool, type CallQuality } from './capacity.ts';
 import { GatewayCall, type CallSnapshot, type LobbyPresentation } from './gateway-call.ts';
 import { NodeMetrics } from './node-metrics.ts';
@@ -29,6 +30,8 @@ export interface ConferencingNodeOptions {
   maxQuality?: CallQuality;
   /** Lobby presentation for untrusted callers (default `answer`: 200 OK and a waiting splash). */
   lobby?: LobbyPresentation;
+  /** false: send no media (signalling-only load runs). Default true: marked reception/lobby/meeting frames. */
+  media?: boolean;
   /** Virtual Reception inter-digit timeout (default 5000 ms). */
   receptionDigitTimeoutMs?: number;
   overload?: OverloadOptions;
@@ -77,6 +80,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly capacity: CapacityPool;
   readonly overload: OverloadGuard;
   readonly metrics: NodeMetrics;
+  readonly #media: MediaTicker;
   admin: AdminServer | null = null;
   readonly #options: ConferencingNodeOptions;
   readonly #logger: Logger;
@@ -98,6 +102,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     this.registrar = options.registrar instanceof Registrar ? options.registrar : new Registrar({ clock: this.#clock, ...options.registrar });
     this.capacity = new CapacityPool(options.capacityUnits ?? 40);
     this.overload = new OverloadGuard(options.overload);
+    this.#media = new MediaTicker(options.media ?? true);
     this.metrics = new NodeMetrics({
       active: () => this.#active.size,
       lobby: () => [...this.#active.values()].filter((c) => c.state === 'lobby').length,
@@ -162,6 +167,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       meet: this.#meet,
       registrar: this.registrar,
       capacity: this.capacity,
+      media: this.#media,
       lobby: this.#options.lobby ?? 'answer',
       maxQuality: this.#options.maxQuality ?? 'fullhd',
       receptionDigitTimeoutMs: this.#options.receptionDigitTimeoutMs ?? 5000,

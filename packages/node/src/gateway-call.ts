@@ -3,7 +3,7 @@ import { routeCall, startVirtualReception, stepVirtualReception, type CallType, 
 import { createAnswer, parseDtmfInfo, parseSdp, serializeSdp, type SessionDescription } from '@gwsim/media';
 import type { JoinEvent, MeetClient } from '@gwsim/meet';
 import type { Dialog, IncomingInvite } from '@gwsim/sip';
-import { CallMedia } from './call-media.ts';
+import { CallMedia, type MediaTicker } from './call-media.ts';
 import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
 import { isOutcomeCode, OUTCOMES, reasonHeader, refusalHeaders, type OutcomeCode } from './outcomes.ts';
 import { aorOf, type Registrar } from './registrar.ts';
@@ -56,6 +56,7 @@ export interface CallContext {
   meet: MeetClient;
   registrar: Registrar;
   capacity: CapacityPool;
+  media: MediaTicker;
   lobby: LobbyPresentation;
   maxQuality: CallQuality;
   receptionDigitTimeoutMs: number;
@@ -133,7 +134,7 @@ export class GatewayCall {
 
   /** RTP port, SDP answer and the call's HD-unit reservation; refuses NODE_CAPACITY when it does not fit. */
   async #prepareMedia(callType: CallType, maxCallrateKbps: number | null): Promise<boolean> {
-    const media = await CallMedia.open(this.#ctx.address, this.#offer!);
+    const media = await CallMedia.open(this.#ctx.address, this.#offer!, this.#ctx.media);
     if (this.ended) {
       await media.close();
       return false;
