@@ -41,7 +41,23 @@ export const scenarioSchema = object({
   topology: object({
     dns: object({ address: ipv4, port, domain: string({ min: 1, max: 253 }), ttl: optional(integer({ min: 0, max: 86_400 })) }),
     meet: object({ address: ipv4, port, knockTimeoutMs: optional(ms) }),
-    nodes: array(object({ name, address: ipv4, sipPort: optional(port), location: optional(string({ min: 1, max: 64 })) }), { max: 64 }),
+    nodes: array(
+      object({
+        name,
+        address: ipv4,
+        sipPort: optional(port),
+        location: optional(string({ min: 1, max: 64 })),
+        /** HD-call units (Pexip resource model); default 40. */
+        capacityUnits: optional(integer({ min: 0, max: 100_000 })),
+        maxQuality: optional(oneOf(['audio', 'sd', 'hd', 'fullhd'])),
+        /** How untrusted callers wait: answer (200 + waiting splash, default), ringing (180), progress (183). */
+        lobby: optional(oneOf(['answer', 'ringing', 'progress'])),
+        /** Admin/metrics HTTP API port; the key comes from the GWSIM_ADMIN_KEY environment variable. */
+        adminPort: optional(port),
+        overload: optional(object({ maxConcurrentSetups: optional(integer({ min: 1, max: 1_000_000 })), maxCallsPerSecond: optional(integer({ min: 1, max: 1_000_000 })), retryAfterSeconds: optional(integer({ min: 1, max: 3600 })) })),
+      }),
+      { max: 64 },
+    ),
     tenant: tenantSpecSchema,
     tokens: array(tokenSpecSchema, { max: 100 }),
     routing: optional(object({ rules: optional(passthrough('Call Routing Rules')), virtual_receptions: optional(passthrough('Virtual Receptions')) })),

@@ -1,4 +1,4 @@
-import { randomToken, type Logger } from '@gwsim/common';
+import { ConfigError, randomToken, type Logger } from '@gwsim/common';
 import { DnsServer, sipZone } from '@gwsim/dns';
 import { MeetServer } from '@gwsim/meet';
 import { ConferencingNode, Registrar } from '@gwsim/node';
@@ -46,8 +46,17 @@ export class Topology {
       const routing = loaded.routing(secrets);
       const nodes: ConferencingNode[] = [];
       const registrar = new Registrar(); // one registration database for the whole simulated platform
-      for (const n of t.nodes) {
-        const node = await ConferencingNode.start({ name: n.name, location: n.location, address: n.address, sipPort: n.sipPort ?? 5060, routing, meetUrl: meet.url, logger, timers: s.timers, registrar });
+      for (const [i, n] of t.nodes.entries()) {
+        let admin: { port: number; adminKey: string } | undefined;
+        if (n.adminPort !== undefined) {
+          const key = process.env.GWSIM_ADMIN_KEY;
+          if (!key || key.length < 8) throw new ConfigError(`topology.nodes[${i}].adminPort`, 'an admin API needs a key: set GWSIM_ADMIN_KEY (8 characters or more) in the environment');
+          admin = { port: n.adminPort, adminKey: key };
+        }
+        const node = await ConferencingNode.start({
+          name: n.name, location: n.location, address: n.address, sipPort: n.sipPort ?? 5060, routing, meetUrl: meet.url, logger, timers: s.timers, registrar,
+          capacityUnits: n.capacityUnits, maxQuality: n.maxQuality, lobby: n.lobby, overload: n.overload, admin,
+        });
         nodes.push(node);
         started.push(node);
       }
