@@ -40,3 +40,4 @@ export {
 export { RtpPort, readRtpHeader, writeRtpHeader, RTP_HEADER_BYTES, type RtpHeader, type RtpStats } from './rtp.ts';
 export * from './dtmf.ts';
 export * from './media-markers.ts';
+export * from './webrtc/index.ts';

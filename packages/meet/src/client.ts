@@ -125,7 +125,13 @@ export class MeetClient {
    */
   async events(joinId: string, token: string, onEvent: (event: JoinEvent) => void, signal?: AbortSignal): Promise<EventsResult> {
     const controller = new AbortController();
-    const abort = () => controller.abort();
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    // Cancel the reader as well: undici (Node 20) can leave a pending read() unsettled when the fetch is
+    // aborted just as the server ends the stream, which would hang this call forever.
+    const abort = () => {
+      controller.abort();
+      reader?.cancel().catch(() => {});
+    };
     if (signal?.aborted) return { ok: true, complete: false, last: undefined };
     signal?.addEventListener('abort', abort, { once: true });
     let deadlinePassed = false;
@@ -164,7 +170,8 @@ export class MeetClient {
           }
         }
       };
-      const reader = response.body.getReader();
+      reader = response.body.getReader();
+      if (signal?.aborted) void reader.cancel().catch(() => {});
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -172,6 +179,7 @@ export class MeetClient {
       }
       deliver(parser.end());
       if (last?.state === TERMINAL) return { ok: true, complete: true, last };
+      if (signal?.aborted) return { ok: true, complete: false, last };
       return unavailable('The Meet interop service closed the event stream before the join ended.');
     } catch (err) {
       if (err instanceof ListenerError) throw err.error;

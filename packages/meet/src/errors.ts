@@ -24,6 +24,7 @@ export const API_ERRORS = Object.freeze({
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json.' },
   UNKNOWN_ORGANIZER: { status: 422, message: 'The organizer is not a user of any tenant.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
+  MEDIA_FAILED: { status: 500, message: 'The WebRTC answerer could not answer the offer.' },
   UNAVAILABLE: { status: 503, message: 'The service is shutting down.' },
 } as const satisfies Record<string, { status: number; message: string }>);
 

@@ -1,4 +1,4 @@
-/** @gwsim/meet — the mock Google Meet interop service: model, admission, HTTP API and clients. */
+/** @gwsim/meet — the mock Google Meet interop service: model, admission, HTTP API, clients and WebRTC answerer. */
 export * from './model.ts';
 export * from './refusals.ts';
 export { API_ERRORS, MeetError, type ApiErrorCode } from './errors.ts';
@@ -11,12 +11,24 @@ export {
   type MeetServiceEvents,
   type MeetServiceDump,
   type JoinOutcome,
+  type JoinCheck,
 } from './service.ts';
 export { DEFAULT_CAPACITY } from './meetings.ts';
 export { DEFAULT_INTEROP } from './tenants.ts';
 export { LONG_ID, SHORT_ID, MEETING_CODE } from './identifiers.ts';
 export * from './specs.ts';
-export { MeetServer, type MeetServerOptions, type MeetServerDump } from './server.ts';
+export { MeetServer, mediaAddressFor, type MeetServerOptions, type MeetServerDump, type MeetMediaOptions } from './server.ts';
+export {
+  WebRtcAnswerer,
+  DEFAULT_ANSWER_TIMEOUT_MS,
+  DEFAULT_MEDIA_CONNECT_TIMEOUT_MS,
+  type WebRtcAnswererOptions,
+  type WebRtcAnswererDump,
+  type AnswererPeerDump,
+  type MediaJoinOutcome,
+  type MediaState,
+} from './webrtc-answerer.ts';
+export { describeFields, type FieldDoc } from './schema-doc.ts';
 export { ADMIN_KEY_HEADER, MAX_BODY_BYTES } from './http-io.ts';
 export {
   MeetClient,

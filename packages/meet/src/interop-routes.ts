@@ -2,23 +2,24 @@
  * The gateway-facing interop API (what a Conferencing Node calls with its interoperability token as a
  * bearer credential): join, poll, follow events over SSE, leave.
  */
-import { parse } from '@gwsim/common';
 import type { JoinEvent } from './model.ts';
 import { REFUSALS } from './refusals.ts';
-import { joinRequestSchema } from './specs.ts';
-import type { Reply, RequestContext, Route } from './route-types.ts';
+import { joinRequestSchema, type JoinRequest } from './specs.ts';
+import { defineRoute, type Reply, type RequestContext, type Route } from './route-types.ts';
 import { encodeSse, encodeSseComment } from './sse.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 
-function join(ctx: RequestContext): Reply {
-  const outcome = ctx.service.join(ctx.secret!, parse(joinRequestSchema, ctx.body));
+/** With an `sdpOffer` (and media on), the WebRTC answerer takes the join and the answer carries `sdpAnswer`. */
+async function join(ctx: RequestContext, request: JoinRequest): Promise<Reply> {
+  const outcome =
+    request.sdpOffer !== undefined && ctx.answerer ? await ctx.answerer.join(ctx.secret!, request) : ctx.service.join(ctx.secret!, request);
   if (!outcome.ok) {
     return { status: REFUSALS[outcome.code].status, body: { error: { code: outcome.code, message: outcome.message } } };
   }
   const { joinId, participantId, state } = outcome.join;
-  // No WebRTC answerer yet: an sdpOffer is accepted and `sdpAnswer` is left out.
-  return { status: 200, body: { joinId, participantId, state } };
+  const sdpAnswer = 'sdpAnswer' in outcome ? outcome.sdpAnswer : undefined;
+  return { status: 200, body: { joinId, participantId, state, ...(sdpAnswer !== undefined && { sdpAnswer }) } };
 }
 
 /** Replay (after Last-Event-ID), then live events; the stream ends after the terminal event. */
@@ -60,27 +61,62 @@ function events(ctx: RequestContext, heartbeatMs: number): Reply {
   return { streaming: true };
 }
 
+const JOIN_ID_ERRORS = ['JOIN_NOT_FOUND'] as const;
+
 export function interopRoutes(options: { heartbeatMs?: number } = {}): Route[] {
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   return [
-    { method: 'POST', path: '/interop/v1/joins', auth: 'bearer', body: true, handle: join },
+    defineRoute({
+      method: 'POST',
+      path: '/interop/v1/joins',
+      auth: 'bearer',
+      body: joinRequestSchema,
+      doc: {
+        summary:
+          'Join a meeting as a gateway participant. A trusted token joins (`state: joined`); an untrusted one knocks (`state: lobby`) and the outcome arrives as an event. A refusal is answered with its status and code (REFUSALS).',
+        answer: { status: 200, body: "{ joinId, participantId, state: 'joined' | 'lobby', sdpAnswer? }" },
+        errors: ['INTEROP_DISABLED', 'MEETING_NOT_FOUND', 'OUT_OF_SCOPE', 'MEETING_ENDED', 'VIDEO_LOCKED', 'MEETING_FULL', 'MEDIA_FAILED'],
+        notes:
+          'Checked in this order: token, interop switch, meeting (in the token\'s tenant, in the ID form the tenant uses), organizer scope, ended, video lock, capacity. ' +
+          'With `sdpOffer` the Meet host answers over WebRTC (werift, ICE/DTLS/SRTP on its loopback address): `sdpAnswer` comes with the join answer, also for a lobby join, so ICE and DTLS come up while the caller waits. ' +
+          'Media is held in the lobby (nothing is sent, nothing echoed) and flows once admitted; the media mode is the server\'s (`echo` or `synthetic`). ' +
+          'The peer closes when the join ends. An offer that is not a loopback WebRTC offer is a 400 on `sdpOffer`; a refused join creates no peer.',
+      },
+      handle: join,
+    }),
     {
       method: 'GET',
       path: '/interop/v1/joins/:joinId',
       auth: 'bearer',
-      body: false,
+      body: 'none',
+      doc: { summary: 'The join\'s current state. A join belongs to the token that made it: other tokens get 404.', answer: { status: 200, body: 'JoinView' }, errors: JOIN_ID_ERRORS },
       handle: (ctx) => ({ status: 200, body: ctx.service.getJoin(ctx.token!, ctx.params.joinId!) }),
     },
     {
       method: 'DELETE',
       path: '/interop/v1/joins/:joinId',
       auth: 'bearer',
-      body: false,
+      body: 'none',
+      doc: { summary: 'Leave the meeting or withdraw the knock (event `left`). Leaving again answers 204 too.', answer: { status: 204, body: '(none)' }, errors: JOIN_ID_ERRORS },
       handle: (ctx) => {
         ctx.service.leave(ctx.token!, ctx.params.joinId!);
         return { status: 204 };
       },
     },
-    { method: 'GET', path: '/interop/v1/joins/:joinId/events', auth: 'bearer', body: false, handle: (ctx) => events(ctx, heartbeatMs) },
+    {
+      method: 'GET',
+      path: '/interop/v1/joins/:joinId/events',
+      auth: 'bearer',
+      body: 'none',
+      doc: {
+        summary: "Follow the join's events as Server-Sent Events until it ends.",
+        answer: { status: 200, body: 'events `id: <seq>`, `event: <JoinEventType>`, `data: JoinEvent`', contentType: 'text/event-stream' },
+        errors: JOIN_ID_ERRORS,
+        notes:
+          'Past events are replayed first (only those after `Last-Event-ID` when given); the stream closes after the terminal event (state `disconnected`); a `: keep-alive` comment every 15 s. ' +
+          'Events: `admitted`; `denied` (KNOCK_DENIED); `knock_timeout` (KNOCK_TIMEOUT, default 300 s); `nobody_to_admit` (NOBODY_TO_ADMIT); `removed` (VIDEO_LOCKED, MEETING_FULL, REMOVED_BY_HOST, SERVICE_CLOSED); `ended` (MEETING_ENDED); `left` (LEFT).',
+      },
+      handle: (ctx) => events(ctx, heartbeatMs),
+    },
   ];
 }

@@ -5,7 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConfigError, GwsimError, silentLogger, systemClock, type Clock, type Logger } from '@gwsim/common';
+import { ConfigError, GwsimError, parse, silentLogger, systemClock, type Clock, type Logger } from '@gwsim/common';
+import { isLoopbackAddress, requireLoopbackAddress, type MediaMode } from '@gwsim/media';
 import { adminRoutes } from './admin-routes.ts';
 import { API_ERRORS, MeetError } from './errors.ts';
 import { bearerSecret, MAX_BODY_BYTES, readJsonBody, requireAdminKey, sendError, sendJson } from './http-io.ts';
@@ -14,6 +15,18 @@ import { REFUSALS } from './refusals.ts';
 import type { RequestContext, Route } from './route-types.ts';
 import { Router } from './router.ts';
 import { MeetService, type MeetServiceDump } from './service.ts';
+import { emptySchema } from './specs.ts';
+import { WebRtcAnswerer, type WebRtcAnswererDump } from './webrtc-answerer.ts';
+
+export interface MeetMediaOptions {
+  /** The loopback address WebRTC peers bind (default: the server's address, which must then be loopback). */
+  address?: string;
+  /** `echo` (default) or `synthetic`. */
+  mode?: MediaMode;
+  syntheticIntervalMs?: number;
+  answerTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
 
 export interface MeetServerOptions {
   /** Address to bind (tests use their own 127.x.y.z). */
@@ -30,6 +43,12 @@ export interface MeetServerOptions {
   /** SSE keep-alive comment interval (default 15 s). */
   heartbeatMs?: number;
   maxBodyBytes?: number;
+  /**
+   * The WebRTC answerer for joins that carry an `sdpOffer` (default on, echo mode, on the server's address
+   * when that is loopback). `false` (or a non-loopback server address without `media.address`): no media,
+   * an offer is ignored and the join answer has no `sdpAnswer`. Joins without an offer never create a peer.
+   */
+  media?: MeetMediaOptions | false;
 }
 
 export interface MeetServerDump {
@@ -38,6 +57,7 @@ export interface MeetServerDump {
   readonly connections: number;
   readonly eventStreams: number;
   readonly service: MeetServiceDump;
+  readonly media: WebRtcAnswererDump | null;
 }
 
 /** How long close() lets ended event streams flush before destroying their sockets. */
@@ -61,6 +81,16 @@ function flushed(responses: ServerResponse[], ms: number): Promise<void> {
   });
 }
 
+/**
+ * Where the answerer's peers bind. WebRTC legs never leave loopback: an explicit `media.address` must be a
+ * loopback address (ConfigError otherwise); without one, the server's address when it is loopback, else
+ * undefined (a server on a container's address runs without the answerer unless told where media goes).
+ */
+export function mediaAddressFor(serverAddress: string, media: MeetMediaOptions): string | undefined {
+  if (media.address !== undefined) return requireLoopbackAddress(media.address, 'media.address');
+  return isLoopbackAddress(serverAddress) ? serverAddress : undefined;
+}
+
 const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="gwsim-meet"' };
 
 export class MeetServer {
@@ -68,6 +98,8 @@ export class MeetServer {
   readonly address: string;
   readonly port: number;
   readonly service: MeetService;
+  /** The WebRTC answerer (undefined with `media: false`, or on a non-loopback address without `media.address`). */
+  readonly answerer: WebRtcAnswerer | undefined;
   readonly #server: Server;
   readonly #ownsService: boolean;
   readonly #options: MeetServerOptions;
@@ -78,10 +110,19 @@ export class MeetServer {
   readonly #streams = new Map<ServerResponse, () => void>();
   #closing: Promise<void> | undefined;
 
-  private constructor(init: { server: Server; sockets: Set<Socket>; service: MeetService; owns: boolean; options: MeetServerOptions; port: number }) {
+  private constructor(init: {
+    server: Server;
+    sockets: Set<Socket>;
+    service: MeetService;
+    answerer: WebRtcAnswerer | undefined;
+    owns: boolean;
+    options: MeetServerOptions;
+    port: number;
+  }) {
     this.#server = init.server;
     this.#sockets = init.sockets;
     this.service = init.service;
+    this.answerer = init.answerer;
     this.#ownsService = init.owns;
     this.#options = init.options;
     this.#log = init.options.logger ?? silentLogger;
@@ -96,6 +137,11 @@ export class MeetServer {
   static async start(options: MeetServerOptions): Promise<MeetServer> {
     if (typeof options.adminKey !== 'string' || options.adminKey.length < 8) {
       throw new ConfigError('adminKey', 'must be a string of at least 8 characters');
+    }
+    const media = options.media === false ? undefined : (options.media ?? {});
+    const mediaAddress = media && mediaAddressFor(options.address, media);
+    if (media && !mediaAddress) {
+      options.logger?.warn('WebRTC answerer off: the server address is not a loopback address; give media.address', { address: options.address });
     }
     const owns = !options.service;
     const service =
@@ -118,7 +164,8 @@ export class MeetServer {
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
-    const meet = new MeetServer({ server, sockets, service, owns, options, port });
+    const answerer = media && mediaAddress ? new WebRtcAnswerer(service, { ...media, address: mediaAddress, logger: options.logger?.child('webrtc') }) : undefined;
+    const meet = new MeetServer({ server, sockets, service, answerer, owns, options, port });
     meet.#log.info('listening', { url: meet.url });
     return meet;
   }
@@ -136,6 +183,7 @@ export class MeetServer {
       if (this.#ownsService) this.service.close();
       for (const end of [...this.#streams.values()]) end();
       this.#streams.clear();
+      await this.answerer?.close();
       await flushed(streams, CLOSE_FLUSH_MS);
       this.#server.closeAllConnections();
       for (const socket of this.#sockets) socket.destroy();
@@ -152,6 +200,7 @@ export class MeetServer {
       connections: this.#sockets.size,
       eventStreams: this.#streams.size,
       service: this.service.dump(),
+      media: this.answerer?.dump() ?? null,
     });
   }
 
@@ -181,7 +230,7 @@ export class MeetServer {
       if (this.closed) throw new MeetError('UNAVAILABLE');
       const ctx = await this.#context(req, res, found.route, found.params);
       if (!ctx) return;
-      const reply = found.route.handle(ctx);
+      const reply = await found.route.handle(ctx);
       if ('status' in reply) sendJson(res, reply.status, reply.body);
     } catch (err) {
       this.#fail(req, res, err);
@@ -205,13 +254,14 @@ export class MeetServer {
       }
     }
     let body: unknown;
-    if (route.body) body = await readJsonBody(req, this.#options.maxBodyBytes ?? MAX_BODY_BYTES);
-    else req.resume();
+    if (route.body === 'none') req.resume();
+    else body = parse(route.body === 'empty' ? emptySchema : route.body, await readJsonBody(req, this.#options.maxBodyBytes ?? MAX_BODY_BYTES));
     return {
       req,
       res,
       params,
       service: this.service,
+      answerer: this.answerer,
       body,
       token,
       secret,

@@ -4,7 +4,7 @@
  * the HTTP server (server.ts) is one edge; tests and the simulator may call it directly.
  */
 import { GwsimError, newId, silentLogger, systemClock, TypedEmitter, type Clock, type Logger, parse } from '@gwsim/common';
-import { decideAdmission } from './admission.ts';
+import { decideAdmission, type AdmissionDecision } from './admission.ts';
 import { MeetError } from './errors.ts';
 import { occupancy, snapshot, MeetingRegistry, type MeetingRecord } from './meetings.ts';
 import type {
@@ -52,6 +52,11 @@ export interface MeetServiceOptions {
 
 export type JoinOutcome =
   | { readonly ok: true; readonly join: JoinView }
+  | { readonly ok: false; readonly code: JoinRefusalCode; readonly message: string };
+
+/** The answer `join` would give now (see `check`). */
+export type JoinCheck =
+  | { readonly ok: true; readonly state: 'joined' | 'lobby' }
   | { readonly ok: false; readonly code: JoinRefusalCode; readonly message: string };
 
 export type MeetServiceEvents = {
@@ -239,17 +244,7 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
   join(secret: string, input: JoinRequest): JoinOutcome {
     this.#open();
     const request = parse(joinRequestSchema, input);
-    const token = this.#tokens.authenticate(secret);
-    const interop = token && this.#tenants.interopOf(token.tenant);
-    const meeting = this.#meetings.findDialled(request.meetingId);
-    const organizer = meeting && this.#tenants.findUser(meeting.organizer)?.user;
-    const decision = decideAdmission({
-      token,
-      interop,
-      meetingId: request.meetingId,
-      meeting: meeting && { ...meeting, videoLock: meeting.host.videoLock, occupancy: occupancy(meeting) },
-      organizer,
-    });
+    const { decision, token, meeting } = this.#decide(secret, request.meetingId);
     if (!decision.ok) {
       this.#log.debug('join refused', { meetingId: request.meetingId, code: decision.code });
       this.emit('refused', { meetingId: request.meetingId, code: decision.code });
@@ -274,6 +269,17 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
     const view = p.view();
     this.emit('join', view);
     return { ok: true, join: view };
+  }
+
+  /**
+   * What `join` would answer now, changing nothing: no participant, no event, no log line. The WebRTC
+   * answerer asks first so that it prepares an SDP answer only for joins that will be let in.
+   */
+  check(secret: string, input: JoinRequest): JoinCheck {
+    this.#open();
+    const request = parse(joinRequestSchema, input);
+    const { decision } = this.#decide(secret, request.meetingId);
+    return decision.ok ? { ok: true, state: decision.path === 'join' ? 'joined' : 'lobby' } : { ok: false, code: decision.code, message: REFUSALS[decision.code].message };
   }
 
   /** The join, if `token` made it. Another token's join is reported as not found. */
@@ -334,6 +340,21 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
 
   #stamp(): string {
     return this.#now().toISOString();
+  }
+
+  #decide(secret: string, meetingId: string): { decision: AdmissionDecision; token: TokenInfo | undefined; meeting: MeetingRecord | undefined } {
+    const token = this.#tokens.authenticate(secret);
+    const interop = token && this.#tenants.interopOf(token.tenant);
+    const meeting = this.#meetings.findDialled(meetingId);
+    const organizer = meeting && this.#tenants.findUser(meeting.organizer)?.user;
+    const decision = decideAdmission({
+      token,
+      interop,
+      meetingId,
+      meeting: meeting && { ...meeting, videoLock: meeting.host.videoLock, occupancy: occupancy(meeting) },
+      organizer,
+    });
+    return { decision, token, meeting };
   }
 
   #ownJoin(token: TokenInfo, joinId: string): GatewayParticipant {

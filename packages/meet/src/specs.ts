@@ -1,10 +1,11 @@
 /**
- * Input schemas of the service (and so of the HTTP API, which passes bodies straight through). The types
- * the service methods accept are inferred from them.
+ * Input schemas of the service (and so of the HTTP API, which parses bodies with them before a handler
+ * runs). The types the service methods accept are inferred from them, and API.md is generated from them.
  */
 import { isIP } from 'node:net';
 import { LONG_ID, MEETING_CODE, SHORT_ID } from './identifiers.ts';
-import { array, boolean, integer, object, oneOf, optional, string, tagged, type Infer } from '@gwsim/common';
+import { boolean, ConfigError, integer, oneOf, optional, string, type Infer, type Schema } from '@gwsim/common';
+import { array, object, tagged } from './schema-doc.ts';
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 const EMAIL = /^[^\s@]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
@@ -43,11 +44,26 @@ export const tenantSpecSchema = object({
 /** Changes to a tenant's interoperability settings; absent fields stay as they are. */
 export const interopPatchSchema = object(interopFields);
 
+/**
+ * A token secret chosen by a scenario file. Unlike the common string schema, its error never quotes the
+ * value: a mistyped secret is still a secret.
+ */
+function secretSchema(): Schema<string> {
+  const expects = 'a secret of 16-100 printable ASCII characters without spaces';
+  return {
+    expects,
+    parse(value, path) {
+      if (typeof value !== 'string' || !/^[\x21-\x7e]{16,100}$/.test(value)) throw new ConfigError(path, `must be ${expects} (the value is not repeated here)`);
+      return value;
+    },
+  };
+}
+
 export const tokenSpecSchema = object({
   name: string({ min: 1, max: 100 }),
   trusted: boolean(),
   /** Give the secret (scenario files); otherwise one is generated. */
-  secret: optional(string({ min: 16, max: 100, pattern: /^[\x21-\x7e]+$/, hint: 'a secret of 16-100 printable ASCII characters without spaces' })),
+  secret: optional(secretSchema()),
 });
 
 export const hostBehaviourSchema = tagged('kind', {
@@ -79,7 +95,8 @@ export const hostPatchSchema = object({
 export const joinRequestSchema = object({
   meetingId: string({ min: 1, max: 64 }),
   displayName: string({ min: 1, max: 256 }),
-  sdpOffer: optional(string({ max: 60_000 })),
+  /** A WebRTC offer (JSEP, non-trickle, loopback candidates); the join answer then carries `sdpAnswer`. */
+  sdpOffer: optional(string({ min: 1, max: 60_000, hint: 'a WebRTC SDP offer (UDP/TLS/RTP/SAVPF, ICE credentials, DTLS fingerprint, loopback host candidates) of at most 60000 characters' })),
 });
 
 export const emptySchema = object({});

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeClock } from '@gwsim/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MeetAdminClient, MeetAdminError, MeetClient, MeetServer, REFUSALS, type JoinEvent } from '../src/index.ts';
 import { ADMIN_KEY } from './support/http.ts';
@@ -46,7 +47,7 @@ async function stub(handler: RequestListener): Promise<string> {
 describe('MeetClient', () => {
   it('joins directly with a trusted token and leaves', async () => {
     const m = await admin.createMeeting({ organizer: 'alice@example.com' });
-    const result = await client.join({ token: trusted, meetingId: m.meetingId, displayName: 'Room', sdpOffer: 'v=0\r\n' });
+    const result = await client.join({ token: trusted, meetingId: m.meetingId, displayName: 'Room' });
     expect(result).toEqual({ ok: true, joinId: expect.any(String), participantId: expect.any(String), state: 'joined' });
     if (!result.ok) return;
     expect((await admin.getMeeting(m.meetingId)).participants).toHaveLength(2);
@@ -70,6 +71,12 @@ describe('MeetClient', () => {
       code: 'TOKEN_INVALID',
     });
     expect(await client.join({ token: trusted, meetingId: m.meetingId, displayName: '' })).toMatchObject({ ok: false, status: 400, code: 'INVALID_REQUEST' });
+    expect(await client.join({ token: trusted, meetingId: m.meetingId, displayName: 'Room', sdpOffer: 'v=0\r\n' })).toMatchObject({
+      ok: false,
+      status: 400,
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/^sdpOffer: is not valid SDP/),
+    });
   });
 
   it('follows a knock from lobby to admission, then to the end of the meeting', async () => {
@@ -96,6 +103,36 @@ describe('MeetClient', () => {
     setTimeout(() => controller.abort(), 50);
     expect(await client.events(result.joinId, trusted, () => {}, controller.signal)).toEqual({ ok: true, complete: false, last: undefined });
     expect(await client.events('no-such-join', trusted, () => {})).toMatchObject({ ok: false, status: 404, code: 'JOIN_NOT_FOUND' });
+  });
+
+  it('returns when aborted just as the terminal event arrives (regression: undici left the read pending)', async () => {
+    // The abort lands while the server is ending the stream; undici (Node 20) then never settled the
+    // pending read() and events() hung. A FakeClock fires the outcome right after the stream opens.
+    const clock = new FakeClock();
+    const fake = await MeetServer.start({ address: ADDRESS, port: 0, adminKey: ADMIN_KEY, clock, media: false });
+    try {
+      const fakeAdmin = new MeetAdminClient({ baseUrl: fake.url, adminKey: ADMIN_KEY });
+      const fakeClient = new MeetClient({ baseUrl: fake.url, timeoutMs: 2000 });
+      await fakeAdmin.createTenant({ domain: 'example.com', users: [{ email: 'alice@example.com' }] });
+      const secret = (await fakeAdmin.createToken('example.com', { name: 'u', trusted: false })).secret;
+      for (let round = 0; round < 5; round++) {
+        const m = await fakeAdmin.createMeeting({ organizer: 'alice@example.com', onKnock: { kind: 'nobodyPresent' } });
+        const join = await fakeClient.join({ token: secret, meetingId: m.meetingId, displayName: 'R' });
+        if (!join.ok) throw new Error(join.code);
+        const controller = new AbortController();
+        let arrived!: () => void;
+        const first = new Promise<void>((r) => (arrived = r));
+        const stream = fakeClient.events(join.joinId, secret, () => arrived(), controller.signal);
+        await until(() => fake.dump().eventStreams === 1);
+        clock.advance(0);
+        await first;
+        controller.abort();
+        const result = await Promise.race([stream, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 2000))]);
+        expect(result).toMatchObject({ ok: true, last: { type: 'nobody_to_admit' } });
+      }
+    } finally {
+      await fake.close();
+    }
   });
 
   it('rethrows an error thrown by onEvent', async () => {
