@@ -317,10 +317,14 @@ export class GatewayCall {
     if (this.#media) this.snapshot.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
     this.#markSetupDone();
     this.#digitTimer?.cancel();
-    this.#events?.abort();
     this.#reservation?.release();
     void this.#media?.close();
-    void this.#leave();
+    // Leaving ends the join, and Meet closes its event stream after the final event: no abort (and no
+    // AbortError with a stack trace) per call. The abort stays as a backstop for a stream that lingers.
+    const events = this.#events;
+    void this.#leave().finally(() => {
+      if (events && !events.signal.aborted) setTimeout(() => events.abort(), 2000).unref();
+    });
     this.#ctx.onEnd(this);
   }
 
