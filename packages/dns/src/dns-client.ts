@@ -1,7 +1,8 @@
 /**
  * Stub resolver transport (RFC 1034 §5.3.1, RFC 1035 §4.2): one question over UDP to the configured servers
  * with timeout and retries, TCP when the reply is truncated (RFC 7766 §5), replies accepted only when id,
- * source and question match (RFC 5452 §9.1). Positive answers are cached for their TTL (RFC 1035 §7.4).
+ * source and question match (RFC 5452 §9.1). Positive answers are cached for their TTL (RFC 1035 §7.4),
+ * NXDOMAIN and NODATA for the SOA's negative TTL (RFC 2308 §5).
  */
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -24,6 +25,13 @@ export interface DnsClientOptions {
   retries?: number;
   /** Cache positive answers for their TTL; default true. */
   cache?: boolean;
+  /**
+   * Also cache NXDOMAIN and NODATA answers for min(SOA TTL, SOA minimum) (RFC 2308 §3, §5); answers without
+   * an SOA are not cached. Default true when `cache` is on.
+   */
+  negativeCache?: boolean;
+  /** Cap on the negative-cache TTL in seconds (RFC 2308 §5 suggests 1-3 hours); default 10 800. */
+  maxNegativeTtl?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -41,6 +49,8 @@ export interface DnsClientDump {
   tcpFallbacks: number;
   timeouts: number;
   cacheHits: number;
+  /** Of `cacheHits`, how many returned a cached NXDOMAIN or NODATA. */
+  negativeCacheHits: number;
   cacheEntries: number;
 }
 
@@ -52,8 +62,10 @@ export class DnsClient {
   readonly retries: number;
   #clock: Clock;
   #log: Logger;
-  #cache: Map<string, { expires: number; answer: DnsAnswer }> | undefined;
-  #stats = { queries: 0, tcpFallbacks: 0, timeouts: 0, cacheHits: 0 };
+  #cache: Map<string, { expires: number; answer: DnsAnswer; negative: boolean }> | undefined;
+  #negative: boolean;
+  #maxNegativeTtl: number;
+  #stats = { queries: 0, tcpFallbacks: 0, timeouts: 0, cacheHits: 0, negativeCacheHits: 0 };
 
   constructor(options: DnsClientOptions) {
     if (!Array.isArray(options?.servers) || options.servers.length === 0) throw new ConfigError('servers', 'expected at least one { address, port }');
@@ -69,6 +81,9 @@ export class DnsClient {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
     this.#cache = options.cache === false ? undefined : new Map();
+    this.#negative = options.negativeCache !== false;
+    this.#maxNegativeTtl = options.maxNegativeTtl ?? 10_800;
+    if (!Number.isInteger(this.#maxNegativeTtl) || this.#maxNegativeTtl < 0) throw new ConfigError('maxNegativeTtl', 'expected a non-negative integer (seconds)');
   }
 
   /**
@@ -80,8 +95,10 @@ export class DnsClient {
     const cached = this.#cache?.get(key);
     if (cached && cached.expires > this.#clock.now()) {
       this.#stats.cacheHits++;
+      if (cached.negative) this.#stats.negativeCacheHits++;
       return cached.answer;
     }
+    if (cached) this.#cache!.delete(key);
     this.#stats.queries++;
     const label = `${name} ${typeName(type)}`;
     const refused = new Map<string, number>();
@@ -144,10 +161,19 @@ export class DnsClient {
   }
 
   #remember(key: string, answer: DnsAnswer): void {
-    const records = answer.message.answers;
-    if (!this.#cache || answer.message.rcode !== RCODE.NOERROR || records.length === 0) return;
-    const ttl = Math.min(...records.map((r) => ('ttl' in r ? r.ttl : 0)));
-    if (ttl > 0) this.#cache.set(key, { expires: this.#clock.now() + ttl * 1000, answer });
+    if (!this.#cache) return;
+    const { rcode, answers, authorities } = answer.message;
+    if (rcode === RCODE.NOERROR && answers.length > 0) {
+      const ttl = Math.min(...answers.map((r) => ('ttl' in r ? r.ttl : 0)));
+      if (ttl > 0) this.#cache.set(key, { expires: this.#clock.now() + ttl * 1000, answer, negative: false });
+      return;
+    }
+    // RFC 2308: NXDOMAIN, or NOERROR without answers (NODATA); the negative TTL comes from the SOA.
+    if (!this.#negative || (rcode !== RCODE.NXDOMAIN && rcode !== RCODE.NOERROR)) return;
+    const soa = authorities.find((r) => r.type === 'SOA');
+    if (!soa) return;
+    const ttl = Math.min(soa.ttl, soa.minimum, this.#maxNegativeTtl);
+    if (ttl > 0) this.#cache.set(key, { expires: this.#clock.now() + ttl * 1000, answer, negative: true });
   }
 
   /** True when `reply` answers our query (RFC 5452 §9.1); an error reply may omit the question. */

@@ -263,7 +263,7 @@ class Writer {
   /** Canonical suffix -> offset, for name compression (RFC 1035 §4.1.4). */
   names = new Map<string, number>();
 
-  private ensure(n: number): void {
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
@@ -296,6 +296,51 @@ class Writer {
   }
   /** Write a name; `compress` only where RFC 3597 §4 allows it (owner names, CNAME, SOA, NS). */
   name(name: string, compress: boolean): void {
+    if (!this.plainName(name, compress)) this.escapedName(name, compress);
+  }
+
+  /**
+   * Fast path for names of printable ASCII without escapes (every name a zone holds): no per-label buffers,
+   * suffix keys sliced from one lower-cased string. Returns false (having written nothing) for other names.
+   */
+  private plainName(name: string, compress: boolean): boolean {
+    const n = name.endsWith('.') ? name.slice(0, -1) : name;
+    if (n.length + 2 > MAX_NAME_WIRE) return false;
+    for (let i = 0; i < n.length; i++) {
+      const c = n.charCodeAt(i);
+      if (c <= 0x20 || c >= 0x7f || c === 0x5c) return false;
+    }
+    if (n === '') {
+      this.u8(0);
+      return true;
+    }
+    for (let start = 0, end = n.indexOf('.'); ; end = n.indexOf('.', start)) {
+      const stop = end < 0 ? n.length : end;
+      if (stop === start || stop - start > MAX_LABEL) return false; // empty or long label: let the slow path say so
+      start = stop + 1;
+      if (end < 0) break;
+    }
+    this.ensure(n.length + 2);
+    const lower = n.toLowerCase();
+    for (let start = 0; start < n.length; ) {
+      const suffix = start === 0 ? lower : lower.slice(start);
+      const at = this.names.get(suffix);
+      if (compress && at !== undefined) {
+        this.u16(0xc000 | at);
+        return true;
+      }
+      if (this.pos < 0x4000 && at === undefined) this.names.set(suffix, this.pos);
+      let end = n.indexOf('.', start);
+      if (end < 0) end = n.length;
+      this.buf[this.pos++] = end - start;
+      for (let i = start; i < end; i++) this.buf[this.pos++] = n.charCodeAt(i);
+      start = end + 1;
+    }
+    this.u8(0);
+    return true;
+  }
+
+  private escapedName(name: string, compress: boolean): void {
     const labels = nameToLabels(name);
     for (let i = 0; i < labels.length; i++) {
       const suffix = labels.slice(i).map((l) => escapeLabel(l).toLowerCase()).join('.');

@@ -84,7 +84,7 @@ function lookupAny(zone: Zone, name: string, wanted: ZoneRecordType | 'ANY' | un
 }
 
 /** RFC 2782 / RFC 3403 §4.1 additional processing: SRV targets' addresses, NAPTR "S" targets' SRVs. */
-function additionalRecords(zone: Zone, answers: readonly ZoneRecord[]): ZoneRecord[] {
+export function additionalRecords(zone: Zone, answers: readonly ZoneRecord[]): ZoneRecord[] {
   const out: ZoneRecord[] = [];
   const present = new Set<ZoneRecord>(answers);
   const add = (records: readonly ZoneRecord[]) => {

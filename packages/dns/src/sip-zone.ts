@@ -1,10 +1,22 @@
 /**
  * The zone a Pexip-style deployment publishes for SIP (DOMAIN.md §4, RFC 3263 §4.1 / RFC 2782): one
- * `_sip._udp`, `_sip._tcp` and `_sips._tcp` SRV record per node, plus an A/AAAA record per node name.
+ * `_sip._udp`, `_sip._tcp` and `_sips._tcp` SRV record per node, plus an A/AAAA record per node name, and
+ * optionally NAPTR records at the domain that name the SRV services in order of preference.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { ConfigError } from '@gwsim/common';
+import type { SipTransport } from './resolver.ts';
 import { validateDomainName, validateInt, Zone, type RecordInput } from './zone.ts';
+
+/** NAPTR order when `naptr: true`: TLS, then TCP, then UDP, as in the RFC 3263 §4.1 example. */
+export const DEFAULT_NAPTR_TRANSPORTS: readonly SipTransport[] = Object.freeze(['tls', 'tcp', 'udp']);
+
+/** RFC 3263 §4.1 service fields and the SRV name each one points at. */
+const NAPTR_FOR: Record<SipTransport, { service: string; srv: string }> = {
+  tls: { service: 'SIPS+D2T', srv: '_sips._tcp' },
+  tcp: { service: 'SIP+D2T', srv: '_sip._tcp' },
+  udp: { service: 'SIP+D2U', srv: '_sip._udp' },
+};
 
 export interface SipZoneNode {
   /** Host label (`px01`) or a full name inside the domain (`px01.vc.example.com`). */
@@ -29,6 +41,11 @@ export interface SipZoneOptions {
   priority?: number;
   /** SRV weight; default 10 (DOMAIN.md §4). */
   weight?: number;
+  /**
+   * Publish NAPTR records at `domain` (flags "S", RFC 3263 §4.1), one per transport in the given order of
+   * preference (order 10, 20, 30, preference 10); `true` means DEFAULT_NAPTR_TRANSPORTS. Default: none.
+   */
+  naptr?: boolean | readonly SipTransport[];
 }
 
 /** Build the SIP zone for `domain`; input errors are ConfigErrors naming the field (`nodes[1].address`). */
@@ -65,6 +82,14 @@ export function sipZone(options: SipZoneOptions): Zone {
       { name: `_sips._tcp.${domain}`, type: 'SRV', port: sipsPort, ...srv },
       { name: host, type: addressType, address: node.address, ttl: options.ttl },
     );
+  });
+  const naptr = options.naptr === true ? DEFAULT_NAPTR_TRANSPORTS : options.naptr === false || options.naptr === undefined ? [] : options.naptr;
+  if (!Array.isArray(naptr)) throw new ConfigError('naptr', 'expected true, false or a list of transports (udp, tcp, tls)');
+  naptr.forEach((t: unknown, i) => {
+    if (t !== 'udp' && t !== 'tcp' && t !== 'tls') throw new ConfigError(`naptr[${i}]`, `expected udp, tcp or tls, got ${JSON.stringify(t)}`);
+    if (naptr.indexOf(t) !== i) throw new ConfigError(`naptr[${i}]`, `"${t}" is listed twice`);
+    const { service, srv } = NAPTR_FOR[t];
+    records.push({ name: domain, type: 'NAPTR', order: (i + 1) * 10, preference: 10, flags: 'S', service, regexp: '', replacement: `${srv}.${domain}`, ttl: options.ttl });
   });
   return new Zone({ origin: domain, ttl: options.ttl, records });
 }

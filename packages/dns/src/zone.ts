@@ -77,6 +77,8 @@ export class Zone {
   #soa: SoaRecord;
   /** The initial records do not count as changes to the configured serial. */
   #building = true;
+  /** Bumped on every change, the initial records included; caches of answers key on it. */
+  #generation = 0;
 
   constructor(options: ZoneOptions) {
     this.origin = validateDomainName(options.origin, 'origin');
@@ -102,6 +104,18 @@ export class Zone {
   /** The SOA record; its serial grows by one on every change (RFC 1035 §3.3.13). */
   get soa(): SoaRecord {
     return this.#soa;
+  }
+
+  /** A number that changes whenever the zone does (also for changes made while building it). */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** An independent copy with the same origin, TTL, SOA and records (used for "stale" answers). */
+  clone(): Zone {
+    const { name: _name, type: _type, ...soa } = this.#soa;
+    const records = this.records().filter((r): r is Exclude<ZoneRecord, SoaRecord> => r.type !== 'SOA');
+    return new Zone({ origin: this.origin, ttl: this.ttl, soa, records });
   }
 
   /** Number of records, SOA included. */
@@ -138,6 +152,7 @@ export class Zone {
     if (!list) return 0;
     const keep = list.filter((r) => r.type === 'SOA' || (type !== undefined && r.type !== type));
     const removed = list.length - keep.length;
+    if (removed) this.#generation++;
     if (keep.length) this.#byName.set(canon, keep);
     else {
       this.#byName.delete(canon);
@@ -169,6 +184,7 @@ export class Zone {
   }
 
   #insert(record: ZoneRecord): void {
+    this.#generation++;
     const list = this.#byName.get(record.name);
     if (list) {
       list.push(record);

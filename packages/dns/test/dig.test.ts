@@ -11,6 +11,7 @@ describe('DnsServer queried by dig', () => {
   beforeAll(async () => {
     const zone = sipZone({ domain: 'vc.example.com', nodes: [{ name: 'px01', address: '127.0.0.11' }, { name: 'px02', address: '127.0.0.12' }] });
     zone.add({ name: 'vc.example.com', type: 'NAPTR', order: 10, preference: 10, flags: 'S', service: 'SIP+D2U', regexp: '', replacement: '_sip._udp.vc.example.com' });
+    zone.add({ name: 'px03.vc.example.com', type: 'AAAA', address: '2001:db8::3' });
     server = await DnsServer.start({ address: ADDRESS, port: 0, zone });
   });
   afterAll(() => server.close());
@@ -41,8 +42,8 @@ describe('DnsServer queried by dig', () => {
     const out = await dig(ADDRESS, server.port, ['px99.vc.example.com', 'A']);
     expect(status(out)).toBe('NXDOMAIN');
     expect(flags(out)).toContain('aa');
-    // Serial 2: the NAPTR added after construction is one change.
-    expect(section(out, 'AUTHORITY')).toEqual(['vc.example.com. 60 IN SOA ns.vc.example.com. hostmaster.vc.example.com. 2 3600 600 86400 60']);
+    // Serial 3: the NAPTR and the AAAA added after construction are two changes.
+    expect(section(out, 'AUTHORITY')).toEqual(['vc.example.com. 60 IN SOA ns.vc.example.com. hostmaster.vc.example.com. 3 3600 600 86400 60']);
   });
 
   it('answers NODATA (NOERROR, no answer) without EDNS too', async () => {
@@ -52,8 +53,19 @@ describe('DnsServer queried by dig', () => {
     expect(out).not.toContain('EDNS:');
   });
 
-  it('answers NAPTR with the SRV records and addresses as additional data (RFC 3403)', async () => {
-    const out = await dig(ADDRESS, server.port, ['vc.example.com', 'NAPTR']);
+  it.each([
+    ['A', 'UDP', [], 'px01.vc.example.com. 60 IN A 127.0.0.11'],
+    ['A', 'TCP', ['+tcp'], 'px01.vc.example.com. 60 IN A 127.0.0.11'],
+    ['AAAA', 'UDP', [], 'px03.vc.example.com. 60 IN AAAA 2001:db8::3'],
+    ['AAAA', 'TCP', ['+tcp'], 'px03.vc.example.com. 60 IN AAAA 2001:db8::3'],
+  ])('answers %s over %s', async (type, _t, extra, line) => {
+    const out = await dig(ADDRESS, server.port, [...extra, line.split(' ')[0]!, type]);
+    expect(flags(out)).toContain('aa');
+    expect(section(out, 'ANSWER')).toEqual([line]);
+  });
+
+  it.each([['UDP', []], ['TCP', ['+tcp']]])('answers NAPTR over %s with the SRV records and addresses as additional data (RFC 3403)', async (_t, extra) => {
+    const out = await dig(ADDRESS, server.port, [...extra, 'vc.example.com', 'NAPTR']);
     expect(section(out, 'ANSWER')).toEqual(['vc.example.com. 60 IN NAPTR 10 10 "S" "SIP+D2U" "" _sip._udp.vc.example.com.']);
     expect(section(out, 'ADDITIONAL')).toHaveLength(4);
   });

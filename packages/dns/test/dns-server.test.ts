@@ -43,6 +43,19 @@ describe('DnsServer over UDP and TCP, queried by Node (c-ares)', () => {
     expect(await resolver.resolve4('alias.vc.example.com')).toEqual(['127.0.2.1']);
   });
 
+  it('answers NAPTR (RFC 3403) and AAAA', async () => {
+    const zone = server.zone;
+    zone.add({ name: 'vc.example.com', type: 'NAPTR', order: 10, preference: 5, flags: 'S', service: 'SIPS+D2T', regexp: '', replacement: '_sips._tcp.vc.example.com' });
+    zone.add({ name: 'px02.vc.example.com', type: 'AAAA', address: '2001:db8::2' });
+    try {
+      expect(await resolver.resolveNaptr('vc.example.com')).toEqual([{ flags: 'S', service: 'SIPS+D2T', regexp: '', replacement: '_sips._tcp.vc.example.com', order: 10, preference: 5 }]);
+      expect(await resolver.resolve6('px02.vc.example.com')).toEqual(['2001:db8::2']);
+    } finally {
+      zone.remove('vc.example.com', 'NAPTR');
+      zone.remove('px02.vc.example.com', 'AAAA');
+    }
+  });
+
   it('reports NXDOMAIN as ENOTFOUND and NODATA as ENODATA', async () => {
     await expect(resolver.resolve4('nope.vc.example.com')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(resolver.resolve6('px01.vc.example.com')).rejects.toMatchObject({ code: 'ENODATA' });
@@ -69,7 +82,7 @@ describe('DnsServer over UDP and TCP, queried by Node (c-ares)', () => {
 
   it('counts queries by type and rcode in dump()', () => {
     const d = server.dump();
-    expect(d).toMatchObject({ address: ADDRESS, port: server.port, closed: false, zone: { origin: 'vc.example.com', serial: 2 } });
+    expect(d).toMatchObject({ address: ADDRESS, port: server.port, closed: false, zone: { origin: 'vc.example.com', serial: 6 } }); // 1 + CNAME + 2 adds + 2 removes
     expect(d.queries.byType.SRV).toBeGreaterThanOrEqual(3);
     expect(d.queries.byRcode.NXDOMAIN).toBeGreaterThanOrEqual(1);
     expect(d.queries.byRcode.REFUSED).toBeGreaterThanOrEqual(1);
@@ -85,6 +98,46 @@ describe('DnsServer truncation and TCP fallback', () => {
       const resolver = new Resolver({ timeout: 2000, tries: 1 });
       resolver.setServers([`127.0.1.2:${server.port}`]);
       expect(await resolver.resolveSrv('_sip._udp.vc.example.com')).toHaveLength(60);
+      expect(server.dump().queries).toMatchObject({ udp: 1, tcp: 1 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('DnsServer A and AAAA over TCP', () => {
+  it('sets TC on large A and AAAA RRsets and c-ares retries over TCP and gets every address', async () => {
+    const zone = sipZone({ domain: 'vc.example.com', nodes: nodes(1) });
+    for (let i = 1; i <= 100; i++) {
+      zone.add({ name: 'many.vc.example.com', type: 'A', address: `127.0.3.${i}` });
+      zone.add({ name: 'many.vc.example.com', type: 'AAAA', address: `2001:db8::${i.toString(16)}` });
+    }
+    const server = await DnsServer.start({ address: '127.0.1.7', port: 0, zone });
+    try {
+      const resolver = new Resolver({ timeout: 2000, tries: 1 });
+      resolver.setServers([`127.0.1.7:${server.port}`]);
+      expect(await resolver.resolve4('many.vc.example.com')).toHaveLength(100);
+      expect(new Set(await resolver.resolve6('many.vc.example.com'))).toContain('2001:db8::64');
+      expect(server.dump().queries).toMatchObject({ udp: 2, tcp: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('DnsServer NAPTR over TCP', () => {
+  it('sets TC on a large NAPTR answer and c-ares retries over TCP and gets every record', async () => {
+    const zone = sipZone({ domain: 'vc.example.com', nodes: nodes(1) });
+    for (let i = 0; i < 30; i++) {
+      zone.add({ name: 'big.vc.example.com', type: 'NAPTR', order: i, preference: 10, flags: 'U', service: 'E2U+sip', regexp: `!^.*$!sip:user${i}-${'x'.repeat(40)}@vc.example.com!`, replacement: '' });
+    }
+    const server = await DnsServer.start({ address: '127.0.1.6', port: 0, zone });
+    try {
+      const resolver = new Resolver({ timeout: 2000, tries: 1 });
+      resolver.setServers([`127.0.1.6:${server.port}`]);
+      const records = await resolver.resolveNaptr('big.vc.example.com');
+      expect(records).toHaveLength(30);
+      expect(records.find((r) => r.order === 29)).toMatchObject({ flags: 'U', service: 'E2U+sip', replacement: '' });
       expect(server.dump().queries).toMatchObject({ udp: 1, tcp: 1 });
     } finally {
       await server.close();

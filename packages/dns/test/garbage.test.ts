@@ -101,6 +101,33 @@ describe('DnsServer under garbage input', () => {
     await stillAnswers();
   });
 
+  it('random bit flips with every answer-changing fault set get a well-formed answer or none', async () => {
+    server.faults.setAll([
+      { name: '*.vc.example.com', kind: 'ttl', ttl: 1 },
+      { name: '*.vc.example.com', type: 'SRV', kind: 'wrong-target', target: 'px01.vc.example.com', port: 1 },
+      { name: '*.vc.example.com', type: 'A', kind: 'wrong-target', address: '::1' },
+      { name: 'px01.vc.example.com', kind: 'every-nth', n: 2, otherwise: 'servfail' },
+      { name: 'vc.example.com', kind: 'stale-target' },
+      { name: 'vc.example.com', kind: 'nxdomain', times: 5 },
+      { name: '*.vc.example.com', type: 'AAAA', kind: 'delay', delayMs: 1 },
+    ]);
+    try {
+      const random = mulberry32(11);
+      const names = ['px01.vc.example.com', '_sip._udp.vc.example.com', 'vc.example.com', 'nope.vc.example.com'];
+      const types = [RR_TYPE.A, RR_TYPE.AAAA, RR_TYPE.SRV, RR_TYPE.NAPTR, RR_TYPE.ANY];
+      for (let i = 0; i < 200; i++) {
+        const bytes = queryBytes(names[i % names.length]!, types[i % types.length]!, i, { additionals: [OPT] });
+        if (i % 2) bytes[Math.floor(random() * bytes.length)]! ^= 1 << Math.floor(random() * 8);
+        const reply = await udpExchange(ADDRESS, server.port, bytes, bytes[2]! & 0x80 ? 20 : 2000);
+        if (bytes[2]! & 0x80) expect(reply).toBeUndefined();
+        else expect(decodeMessage(reply!).qr).toBe(true);
+      }
+    } finally {
+      server.faults.clear();
+    }
+    await stillAnswers();
+  });
+
   it('over TCP: FORMERR for a malformed framed query, connection closed for an unreadable one, server unharmed', async () => {
     const malformed = Buffer.from('2222000000010000000000000541', 'hex');
     const { replies } = await tcpExchange(ADDRESS, server.port, frame(malformed), 1);

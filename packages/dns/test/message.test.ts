@@ -93,6 +93,28 @@ describe('message codec (RFC 1035 §4.1)', () => {
     expect(() => decodeMessage(bytes)).toThrow(message);
   });
 
+  // Regression for the plain-name fast path in the encoder: it must share compression targets with the
+  // escaped-name path and compare case-insensitively, exactly like the general code.
+  it('compresses across plain and escaped names, case-insensitively', () => {
+    const msg: DnsMessage = {
+      ...emptyMessage(1),
+      questions: [{ name: 'Foo.Example.COM', type: RR_TYPE.A, class: RR_CLASS.IN }],
+      answers: [
+        { name: 'foo.example.com.', type: 'A', ttl: 1, address: '192.0.2.1' },
+        { name: 'a\\.b.example.com', type: 'A', ttl: 1, address: '192.0.2.2' },
+        { name: 'x.a\\.b.EXAMPLE.com', type: 'A', ttl: 1, address: '192.0.2.3' },
+      ],
+    };
+    const wire = encodeMessage(msg);
+    expect(wire.readUInt16BE(12 + 17 + 4)).toBe(0xc00c); // answer 1 owner: a pointer to the question name
+    const second = 12 + 17 + 4 + 2 + 14; // "a\.b" label, then a pointer to "example.com" inside the question
+    expect(wire.subarray(second, second + 4).toString('latin1')).toBe('\x03a.b');
+    expect(wire.readUInt16BE(second + 4)).toBe(0xc000 | 16);
+    const decoded = decodeMessage(wire);
+    expect(decoded.answers.map((r) => r.name)).toEqual(['Foo.Example.COM', 'a\\.b.Example.COM', 'x.a\\.b.Example.COM']);
+    expect(wire.length).toBe(12 + 17 + 4 + (2 + 14) + (6 + 14) + (4 + 14));
+  });
+
   it('rejects names longer than 255 bytes on the wire', () => {
     const label = Buffer.concat([Buffer.from([63]), Buffer.alloc(63, 0x61)]);
     const wire = Buffer.concat([Buffer.from('000000000001000000000000', 'hex'), label, label, label, label, Buffer.from('0000010001', 'hex')]);

@@ -155,18 +155,20 @@ describe('SipResolver (RFC 3263 §4)', () => {
     expect(performance.now() - start).toBeLessThan(1000);
   });
 
-  it('caches positive answers for their TTL on the injected clock', async () => {
+  it('caches positive answers for their TTL and NODATA for the SOA negative TTL (RFC 2308), on the injected clock', async () => {
     const clock = new FakeClock();
     const r = resolver({ cache: true, clock });
     const total = () => server.dump().queries.total;
+    const before = total();
     await r.resolve({ host: 'plain.vc.example.com', port: 5060 });
     const after = total();
+    expect(after).toBe(before + 2); // A and AAAA
     await r.resolve({ host: 'plain.vc.example.com', port: 5060 });
-    expect(total()).toBe(after + 1); // A cached; the empty AAAA answer is not
-    expect(r.dump()).toMatchObject({ cacheHits: 1, cacheEntries: 1 });
-    clock.advance(61_000);
+    expect(total()).toBe(after); // A cached positively, the empty AAAA answer negatively
+    expect(r.dump()).toMatchObject({ cacheHits: 2, negativeCacheHits: 1, cacheEntries: 2 });
+    clock.advance(61_000); // TTL 60 and SOA minimum 60 both ran out
     await r.resolve({ host: 'plain.vc.example.com', port: 5060 });
-    expect(total()).toBe(after + 3);
+    expect(total()).toBe(after + 2);
   });
 
   it('validates its input', async () => {
@@ -205,7 +207,8 @@ describe('SipResolver against large answers', () => {
       expect(out).toHaveLength(60);
       expect(out.every((t) => t.transport === 'tls' && t.port === 5061)).toBe(true);
       expect(r.dump().tcpFallbacks).toBe(1);
-      expect(server.dump().queries).toMatchObject({ udp: 1, tcp: 1 });
+      expect(server.dump().queries).toMatchObject({ udp: 2, tcp: 1 }); // NAPTR (none), SRV over UDP (TC), SRV over TCP
+      expect(server.dump().queries.byType).toEqual({ NAPTR: 1, SRV: 2 });
     } finally {
       await server.close();
     }

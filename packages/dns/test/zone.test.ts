@@ -105,4 +105,20 @@ describe('Zone (RFC 1034 §4.3.2 data)', () => {
     expect(() => new Zone({ origin: 'bad..origin' })).toThrow(ConfigError);
     expect(() => new Zone({ origin: 'vc.example.com', ttl: 1.5 })).toThrow(/^ttl: /);
   });
+
+  it('generation changes with every change; clone() is an independent copy with the same SOA', () => {
+    const z = zone();
+    const g = z.generation;
+    z.add({ name: 'px01.vc.example.com', type: 'A', address: '127.0.0.11' }); // identical: no change
+    expect(z.generation).toBe(g);
+    z.add({ name: 'px02.vc.example.com', type: 'A', address: '127.0.0.12' });
+    expect(z.generation).toBeGreaterThan(g);
+    const copy = z.clone();
+    expect(copy.records()).toEqual(z.records());
+    expect(copy.soa).toEqual(z.soa);
+    const g2 = z.generation;
+    z.remove('px02.vc.example.com');
+    expect(z.generation).toBeGreaterThan(g2);
+    expect(copy.lookup('px02.vc.example.com', 'A').status).toBe('answer');
+  });
 });
