@@ -1,4 +1,4 @@
-import { errorMessage, sleep, type Logger } from '@gwsim/common';
+import { errorMessage, GwsimError, sleep, type Logger } from '@gwsim/common';
 import { outcomeFromReason, outcomeFromResponse } from '@gwsim/node';
 import type { LoadedScenario } from './scenario-file.ts';
 import { Topology } from './topology.ts';
@@ -87,9 +87,15 @@ async function placeCall(topo: Topology, c: LoadedScenario['scenario']['calls'][
   try {
     const dial = expandDial(c.dial, topo.meetings);
     const vtc = topo.endpoints.get(c.from)!;
-    const r = await vtc.dial(dial);
-    let got: string = outcomeFromResponse(r.status, r.reason) ?? 'UNKNOWN';
+    let r;
+    try {
+      r = await vtc.dial(dial);
+    } catch (err) {
+      if (err instanceof GwsimError && err.code === 'GWSIM_ERR_DNS') return { ...base, dial, got: 'DNS_FAILURE', status: 0, reason: err.message, ok: c.expect === 'DNS_FAILURE', setupMs: 0, target: null, attempts: 0, rtpToNode: null, meetingMs: null, byeReason: null };
+      throw err;
+    }
     const last = r.attempts.at(-1);
+    let got: string = last?.local ? 'NO_RESPONSE' : (outcomeFromResponse(r.status, r.reason) ?? 'UNKNOWN');
     let rtpToNode: number | null = null;
     let meetingMs: number | null = null;
     let byeReason: string | null = null;

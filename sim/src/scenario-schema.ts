@@ -1,6 +1,7 @@
 import { ConfigError, array, boolean, integer, object, oneOf, optional, string, type Infer, type Schema } from '@gwsim/common';
 import { isOutcomeCode, OUTCOMES } from '@gwsim/node';
 import { meetingSpecSchema, tenantSpecSchema, tokenSpecSchema, type MeetingSpec } from '@gwsim/meet';
+import { dnsFaultsSchema } from '@gwsim/dns';
 import { isIP } from 'node:net';
 
 const ipv4 = string({ max: 15, hint: 'an IPv4 address on loopback (127.x.y.z)', check: (v) => (isIP(v) === 4 && v.startsWith('127.') ? undefined : 'must be an IPv4 loopback address (127.0.0.0/8)') });
@@ -25,12 +26,19 @@ const scenarioMeeting: Schema<{ label: string; ended: boolean; spec: MeetingSpec
   },
 };
 
+/**
+ * Outcomes only the caller can see, beside the node's table: the dial string did not resolve
+ * (`DNS_FAILURE`), or no target answered at all (`NO_RESPONSE`: every RFC 3263 target timed out or was
+ * unreachable).
+ */
+export const CALLER_OUTCOMES = ['DNS_FAILURE', 'NO_RESPONSE'] as const;
+
 const expectSchema: Schema<string> = {
   expects: 'CONNECTED or an outcome code',
   parse(value, path) {
     const v = string().parse(value, path);
-    if (v === 'CONNECTED' || isOutcomeCode(v)) return v;
-    throw new ConfigError(path, `unknown outcome "${v}" (allowed: CONNECTED, ${Object.keys(OUTCOMES).join(', ')})`);
+    if (v === 'CONNECTED' || isOutcomeCode(v) || (CALLER_OUTCOMES as readonly string[]).includes(v)) return v;
+    throw new ConfigError(path, `unknown outcome "${v}" (allowed: CONNECTED, ${[...Object.keys(OUTCOMES), ...CALLER_OUTCOMES].join(', ')})`);
   },
 };
 
@@ -39,7 +47,16 @@ export const scenarioSchema = object({
   description: optional(string({ max: 2000 })),
   timers: optional(object({ T1: optional(integer({ min: 1, max: 10_000 })), T2: optional(integer({ min: 1, max: 60_000 })), T4: optional(integer({ min: 1, max: 60_000 })) })),
   topology: object({
-    dns: object({ address: ipv4, port, domain: string({ min: 1, max: 253 }), ttl: optional(integer({ min: 0, max: 86_400 })) }),
+    dns: object({
+      address: ipv4,
+      port,
+      domain: string({ min: 1, max: 253 }),
+      ttl: optional(integer({ min: 0, max: 86_400 })),
+      /** Publish NAPTR records (SIP+D2U/D2T, SIPS+D2T) at the domain, RFC 3263 §4.1. */
+      naptr: optional(boolean()),
+      /** Faults applied to answers from the start (see packages/dns README): nxdomain, servfail, timeout, delay, … */
+      faults: optional(dnsFaultsSchema),
+    }),
     meet: object({ address: ipv4, port, knockTimeoutMs: optional(ms) }),
     nodes: array(
       object({

@@ -61,8 +61,8 @@ export class Topology {
         started.push(node);
       }
       // The zone is built from the nodes as they listen, so tests can give every port as 0.
-      const zone = sipZone({ domain: t.dns.domain, nodes: nodes.map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port })), ttl: t.dns.ttl });
-      const dns = await DnsServer.start({ address: t.dns.address, port: t.dns.port, zone, logger: logger.child('dns') });
+      const zone = sipZone({ domain: t.dns.domain, nodes: nodes.map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port })), ttl: t.dns.ttl, naptr: t.dns.naptr });
+      const dns = await DnsServer.start({ address: t.dns.address, port: t.dns.port, zone, faults: t.dns.faults, logger: logger.child('dns') });
       started.push(dns);
       const endpoints = new Map<string, Vtc>();
       for (const e of s.endpoints) {

@@ -16,6 +16,8 @@ export interface VtcOptions {
   /** DNS servers for RFC 3263 resolution. */
   dns: Array<{ address: string; port: number }>;
   dnsTimeoutMs?: number;
+  /** Extra rounds over the DNS servers after the first (default 1). */
+  dnsRetries?: number;
   timers?: Partial<TimerSettings>;
   logger?: Logger;
 }
@@ -194,7 +196,9 @@ export class Vtc {
     this.ua = ua;
     this.#options = options;
     this.#logger = (options.logger ?? silentLogger).child(`vtc:${options.name}`);
-    this.resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, logger: this.#logger });
+    // This persona speaks UDP: ask RFC 3263 only for UDP targets, so a zone that prefers TCP/TLS in its
+    // NAPTR records still yields the UDP ones.
+    this.resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, retries: options.dnsRetries, transports: ['udp'], logger: this.#logger });
   }
 
   static async start(options: VtcOptions): Promise<Vtc> {
