@@ -1,23 +1,23 @@
+import { topLevelComma } from './abnf.ts';
 import { SipParseError } from './errors.ts';
-import { Headers } from './headers.ts';
-import { parseNameAddr, type NameAddr } from './name-addr.ts';
+import { parseCallId, parseCSeq, parseMaxForwards, parseMediaType, type CSeq, type MediaType } from './header-values.ts';
+import { Headers, splitList } from './headers.ts';
+import { parseNameAddrLazy, type NameAddr } from './name-addr.ts';
 import { parseUri, type SipUri } from './uri.ts';
 import { parseVia, type Via } from './via.ts';
 
-export interface CSeq {
-  seq: number;
-  method: string;
+export { parseCSeq, type CSeq } from './header-values.ts';
+
+/** Wrap a structured-header failure so the reason names the header. */
+function inHeader(name: string, err: unknown): never {
+  if (err instanceof SipParseError) throw new SipParseError(`bad ${name} header: ${err.reason}`, err.status, { cause: err });
+  throw err;
 }
 
-export function parseCSeq(value: string): CSeq {
-  const m = /^\s*(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*$/.exec(value);
-  if (!m) throw new SipParseError(`bad CSeq "${value}"`);
-  const seq = Number(m[1]);
-  if (seq > 0xffffffff) throw new SipParseError(`CSeq number ${m[1]} exceeds 2**32-1`);
-  return { seq, method: m[2]! };
-}
-
-/** Fields shared by requests and responses; structured headers are parsed on first access and cached. */
+/**
+ * Fields shared by requests and responses. The parser fills `headers` and `body`; structured headers
+ * (RFC 3261 §20) are parsed on first access and cached, and throw a SipParseError naming the fault.
+ */
 abstract class SipMessageBase {
   headers: Headers;
   body: Buffer;
@@ -25,6 +25,7 @@ abstract class SipMessageBase {
   #cseq?: CSeq;
   #from?: NameAddr;
   #to?: NameAddr;
+  #callId?: string;
 
   constructor(headers: Headers, body: Buffer) {
     this.headers = headers;
@@ -33,40 +34,45 @@ abstract class SipMessageBase {
 
   /** Top Via (throws SipParseError when missing or malformed). */
   get via(): Via {
-    if (!this.#via) {
-      const v = this.headers.getAll('Via')[0];
-      if (v === undefined) throw new SipParseError('missing Via header');
-      this.#via = parseVia(v);
+    if (this.#via === undefined) {
+      let top: string | undefined;
+      for (const f of this.headers.fields) {
+        if (f.name !== 'Via' && !(f.name.length === 3 && f.name.toLowerCase() === 'via')) continue;
+        top = f.value.indexOf(',') < 0 || topLevelComma(f.value) < 0 ? f.value : splitList(f.value)[0];
+        if (top) break;
+      }
+      if (!top) throw new SipParseError('missing Via header');
+      this.#via = parseVia(top);
     }
     return this.#via;
   }
 
+  /** Every Via value, top first. */
   get vias(): Via[] {
     return this.headers.getAll('Via').map(parseVia);
   }
 
   get cseq(): CSeq {
-    if (!this.#cseq) {
-      if (this.headers.count('CSeq') !== 1) throw new SipParseError(this.headers.count('CSeq') ? 'more than one CSeq header' : 'missing CSeq header');
-      this.#cseq = parseCSeq(this.headers.get('CSeq')!);
+    if (this.#cseq === undefined) {
+      this.#cseq = parseCSeq(this.#single('CSeq'));
     }
     return this.#cseq;
   }
 
   get callId(): string {
-    const v = this.headers.get('Call-ID');
-    if (v === undefined || !v.trim()) throw new SipParseError('missing Call-ID header');
-    if (this.headers.count('Call-ID') > 1) throw new SipParseError('more than one Call-ID header');
-    return v.trim();
+    if (this.#callId === undefined) {
+      this.#callId = parseCallId(this.#single('Call-ID'));
+    }
+    return this.#callId;
   }
 
   get from(): NameAddr {
-    if (!this.#from) this.#from = parseSingleAddress(this.headers, 'From');
+    if (this.#from === undefined) this.#from = this.#address('From');
     return this.#from;
   }
 
   get to(): NameAddr {
-    if (!this.#to) this.#to = parseSingleAddress(this.headers, 'To');
+    if (this.#to === undefined) this.#to = this.#address('To');
     return this.#to;
   }
 
@@ -78,8 +84,21 @@ abstract class SipMessageBase {
     return this.to.params.get('tag') ?? null;
   }
 
+  /** Max-Forwards as a number, or null when absent (RFC 2543 requests have none). */
+  get maxForwards(): number | null {
+    if (this.headers.count('Max-Forwards') === 0) return null;
+    return parseMaxForwards(this.#single('Max-Forwards'));
+  }
+
+  /** Content-Type as written (trimmed), or undefined. */
   get contentType(): string | undefined {
     return this.headers.get('Content-Type')?.trim();
+  }
+
+  /** Content-Type parsed (type/subtype lower-cased, parameters), or null when absent. */
+  get mediaType(): MediaType | null {
+    const v = this.headers.get('Content-Type');
+    return v === undefined ? null : parseMediaType(v);
   }
 
   /** Forget cached structured headers after the raw headers were changed. */
@@ -88,14 +107,35 @@ abstract class SipMessageBase {
     this.#cseq = undefined;
     this.#from = undefined;
     this.#to = undefined;
+    this.#callId = undefined;
   }
-}
 
-function parseSingleAddress(headers: Headers, name: 'From' | 'To'): NameAddr {
-  const n = headers.count(name);
-  if (n === 0) throw new SipParseError(`missing ${name} header`);
-  if (n > 1) throw new SipParseError(`more than one ${name} header`);
-  return parseNameAddr(headers.get(name)!);
+  /** The value of a header that must appear exactly once (one pass over the fields). */
+  #single(name: string): string {
+    let value: string | undefined;
+    let n = 0;
+    const fields = this.headers.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      // Known names are stored canonical; anything else set by hand is compared case-insensitively.
+      if (f.name === name || (f.name.length === name.length && f.name.toLowerCase() === name.toLowerCase())) {
+        if (n++ === 0) value = f.value;
+      }
+    }
+    if (n === 0 || (n === 1 && !value!.trim())) throw new SipParseError(n === 0 ? `missing ${name} header` : `empty ${name} header`);
+    if (n > 1) throw new SipParseError(`more than one ${name} header`);
+    return value!;
+  }
+
+  /** From/To with its URI parsed on first access of `.uri` (a transaction needs only the tag). */
+  #address(name: 'From' | 'To'): NameAddr {
+    const v = this.#single(name);
+    try {
+      return parseNameAddrLazy(v, name);
+    } catch (err) {
+      return inHeader(name, err);
+    }
+  }
 }
 
 export class SipRequest extends SipMessageBase {
@@ -112,10 +152,23 @@ export class SipRequest extends SipMessageBase {
     this.version = init.version ?? 'SIP/2.0';
   }
 
-  /** Request-URI, parsed on first access. */
+  /** Request-URI, parsed on first access (throws SipParseError naming the fault). */
   get requestUri(): SipUri {
-    if (!this.#parsedUri) this.#parsedUri = parseUri(this.uri);
+    if (this.#parsedUri === undefined) {
+      if (this.uri.startsWith('<')) throw new SipParseError('Request-URI must not be enclosed in "<" and ">"');
+      try {
+        this.#parsedUri = parseUri(this.uri);
+      } catch (err) {
+        if (err instanceof SipParseError) throw new SipParseError(`bad Request-URI: ${err.reason}`, err.status, { cause: err });
+        throw err;
+      }
+    }
     return this.#parsedUri;
+  }
+
+  override invalidate(): void {
+    super.invalidate();
+    this.#parsedUri = undefined;
   }
 }
 

@@ -1,93 +1,200 @@
+import { GENVALUE, isWs, quote, quotedEnd, skipWs, TOKEN, unquote } from './abnf.ts';
 import { SipParseError } from './errors.ts';
 import { formatUri, parseUri, type SipUri } from './uri.ts';
 
 /** name-addr / addr-spec with header parameters (From, To, Contact, Route, …; RFC 3261 §20.10, §25.1). */
 export interface NameAddr {
+  /** Display name: quoted-pairs resolved for a quoted one, tokens as written for an unquoted one. */
   displayName: string | null;
   uri: SipUri;
+  /** Header parameters (`;tag=…`): names lower-cased, values as written (quoted-strings keep their quotes). */
   params: Map<string, string | null>;
 }
 
-function parseHeaderParams(s: string, params: Map<string, string | null>): void {
-  let i = 0;
+/**
+ * Parse `*( SEMI generic-param )` where SEMI = SWS ";" SWS and generic-param = token [ EQUAL gen-value ],
+ * gen-value = token / host / quoted-string. Starts at `from` in `s`; the rest of `s` must be parameters.
+ */
+/** `;name[=value]` without LWS, one at a time (sticky): the common shape, matched natively. */
+const PARAM_FAST = /;([A-Za-z0-9\-.!%*_+`'~]+)(?:=([A-Za-z0-9\-.!%*_+`'~:[\]]+|"(?:[^"\\]|\\[\s\S])*"))?(?=;|$)/y;
+
+export function parseHeaderParams(s: string, params: Map<string, string | null>, from = 0): void {
+  let at = from;
+  while (at < s.length) {
+    PARAM_FAST.lastIndex = at;
+    const m = PARAM_FAST.exec(s);
+    if (m === null) break;
+    const name = m[1]!;
+    params.set(name.toLowerCase(), m[2] ?? null);
+    at = PARAM_FAST.lastIndex;
+  }
+  if (at >= s.length) return;
+  params.clear();
+  parseHeaderParamsGeneral(s, params, from);
+}
+
+/** The full grammar (SWS around ";" and "="), with errors that name the fault. */
+function parseHeaderParamsGeneral(s: string, params: Map<string, string | null>, from: number): void {
+  let i = skipWs(s, from);
   while (i < s.length) {
-    while (i < s.length && /\s/.test(s[i]!)) i++;
-    if (i >= s.length) break;
-    if (s[i] !== ';') throw new SipParseError(`unexpected "${s.slice(i, i + 10)}" after address`);
-    i++;
+    if (s.charCodeAt(i) !== 0x3b) throw new SipParseError(`unexpected ${JSON.stringify(s.slice(i, i + 12))} where a ";" parameter was expected`);
+    i = skipWs(s, i + 1);
     let j = i;
-    while (j < s.length && s[j] !== ';' && s[j] !== '=') j++;
-    const name = s.slice(i, j).trim().toLowerCase();
-    if (!name) throw new SipParseError('empty header parameter');
-    if (!/^[a-zA-Z0-9\-.!%*_+`'~]+$/.test(name)) throw new SipParseError(`bad header parameter name "${name}"`);
+    while (j < s.length && TOKEN[s.charCodeAt(j)] === 1) j++;
+    if (j === i) {
+      const c = s.charCodeAt(i);
+      if (i >= s.length || c === 0x3b || c === 0x2c) throw new SipParseError('empty parameter (";" not followed by a name)');
+      throw new SipParseError(`bad parameter name starting ${JSON.stringify(s.slice(i, i + 12))}`);
+    }
+    const name = s.slice(i, j).toLowerCase();
     let value: string | null = null;
-    if (s[j] === '=') {
-      j++;
-      while (j < s.length && /\s/.test(s[j]!)) j++;
-      if (s[j] === '"') {
-        let k = j + 1;
-        while (k < s.length && s[k] !== '"') k += s[k] === '\\' ? 2 : 1;
-        if (k >= s.length) throw new SipParseError(`unterminated quoted value for parameter "${name}"`);
-        value = s.slice(j, k + 1);
-        j = k + 1;
+    i = skipWs(s, j);
+    if (s.charCodeAt(i) === 0x3d) {
+      i = skipWs(s, i + 1);
+      if (s.charCodeAt(i) === 0x22) {
+        const end = quotedEnd(s, i);
+        if (end < 0) throw new SipParseError(`unterminated quoted value of parameter "${name}"`);
+        value = s.slice(i, end);
+        i = end;
       } else {
-        let k = j;
-        while (k < s.length && s[k] !== ';') k++;
-        value = s.slice(j, k).trim();
-        j = k;
+        let k = i;
+        while (k < s.length && GENVALUE[s.charCodeAt(k)] === 1) k++;
+        if (k === i) throw new SipParseError(`parameter "${name}=" has no value`);
+        value = s.slice(i, k);
+        i = k;
       }
+      i = skipWs(s, i);
     }
     params.set(name, value);
-    i = j;
   }
 }
 
-/** Parse `"Bob" <sip:bob@b.example>;tag=x`, `<sip:…>`, or a bare addr-spec `sip:bob@b.example;tag=x`. */
-export function parseNameAddr(text: string): NameAddr {
-  const s = text.trim();
+/** Display-name tokens separated by LWS (`*(token LWS)`), as written. */
+function isTokenList(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (TOKEN[c] !== 1 && !isWs(c)) return false;
+  }
+  return true;
+}
+
+/** The parts of a name-addr / addr-spec before its URI is parsed. */
+interface Scanned {
+  displayName: string | null;
+  uriText: string;
+  params: Map<string, string | null>;
+}
+
+function scanNameAddr(text: string): Scanned {
+  const i = skipWs(text, 0);
   let displayName: string | null = null;
-  let rest: string;
   let uriText: string;
-  if (s.startsWith('"')) {
-    let k = 1;
-    while (k < s.length && s[k] !== '"') k += s[k] === '\\' ? 2 : 1;
-    if (k >= s.length) throw new SipParseError('unterminated quoted display name');
-    displayName = s.slice(1, k).replace(/\\(.)/g, '$1');
-    const after = s.slice(k + 1).trimStart();
-    if (!after.startsWith('<')) throw new SipParseError('display name not followed by <URI>');
-    const end = after.indexOf('>');
-    if (end < 0) throw new SipParseError('unterminated <URI>');
-    uriText = after.slice(1, end);
-    rest = after.slice(end + 1);
+  let paramsFrom: number;
+  if (text.charCodeAt(i) === 0x22) {
+    const end = quotedEnd(text, i);
+    if (end < 0) throw new SipParseError('unterminated quoted string in display name');
+    displayName = unquote(text.slice(i, end));
+    const lt = skipWs(text, end);
+    if (text.charCodeAt(lt) !== 0x3c) throw new SipParseError('quoted display name not followed by <URI>');
+    ({ uriText, paramsFrom } = bracketed(text, lt));
   } else {
-    const lt = s.indexOf('<');
-    if (lt >= 0) {
-      const name = s.slice(0, lt).trim();
-      if (name && !/^[a-zA-Z0-9\-.!%*_+`'~ \t]+$/.test(name)) throw new SipParseError(`bad display name "${name}"`);
+    const lt = text.indexOf('<', i);
+    const colon = text.indexOf(':', i);
+    if (lt >= 0 && (colon < 0 || lt < colon)) {
+      let end = lt;
+      while (end > i && isWs(text.charCodeAt(end - 1))) end--;
+      const name = text.slice(i, end);
+      if (name && !isTokenList(name)) throw new SipParseError(`display name ${JSON.stringify(name)} has characters that require quotes`);
       displayName = name || null;
-      const end = s.indexOf('>', lt);
-      if (end < 0) throw new SipParseError('unterminated <URI>');
-      uriText = s.slice(lt + 1, end);
-      rest = s.slice(end + 1);
+      ({ uriText, paramsFrom } = bracketed(text, lt));
     } else {
-      // addr-spec: header params start at the first ';' — URI params are not allowed here (RFC 3261 §20).
-      const semi = s.indexOf(';');
-      uriText = semi < 0 ? s : s.slice(0, semi);
-      rest = semi < 0 ? '' : s.slice(semi);
-      if (/\s/.test(uriText)) throw new SipParseError(`whitespace inside addr-spec "${uriText}"`);
+      // addr-spec: the URI ends at the first ';' (or LWS before it); URI parameters cannot appear here.
+      let j = text.indexOf(';', i);
+      if (j < 0) j = text.length;
+      let e = j;
+      while (e > i && isWs(text.charCodeAt(e - 1))) e--;
+      uriText = text.slice(i, e);
+      paramsFrom = j;
+      if (!uriText) throw new SipParseError('missing address');
+      if (/[\s]/.test(uriText)) throw new SipParseError(`whitespace inside addr-spec "${text.trim().slice(0, 60)}"`);
+      const q = uriText.search(/[?,]/);
+      if (q >= 0) throw new SipParseError(`address ${JSON.stringify(uriText.slice(0, 60))} contains "${uriText[q]}" and must be enclosed in "<" and ">"`);
     }
   }
-  const uri = parseUri(uriText.trim());
   const params = new Map<string, string | null>();
-  parseHeaderParams(rest, params);
-  return { displayName, uri, params };
+  parseHeaderParams(text, params, paramsFrom);
+  return { displayName, uriText, params };
 }
 
+/**
+ * Parse `"Bob" <sip:bob@b.example>;tag=x`, `Bob <sip:…>`, `<sip:…>`, or a bare addr-spec
+ * `sip:bob@b.example;tag=x` (in which every ';' starts a header parameter, RFC 3261 §20.10).
+ */
+export function parseNameAddr(text: string): NameAddr {
+  const s = scanNameAddr(text);
+  return { displayName: s.displayName, uri: parseUri(s.uriText), params: s.params };
+}
+
+/** A name-addr whose URI is parsed on first access (From/To on the transaction hot path need only the tag). */
+class LazyNameAddr implements NameAddr {
+  displayName: string | null;
+  params: Map<string, string | null>;
+  #uriText: string;
+  #uri: SipUri | undefined;
+  #header: string;
+
+  constructor(s: Scanned, header: string) {
+    this.displayName = s.displayName;
+    this.params = s.params;
+    this.#uriText = s.uriText;
+    this.#header = header;
+  }
+
+  get uri(): SipUri {
+    if (this.#uri === undefined) {
+      try {
+        this.#uri = parseUri(this.#uriText);
+      } catch (err) {
+        if (err instanceof SipParseError) throw new SipParseError(`bad ${this.#header} header: ${err.reason}`, err.status, { cause: err });
+        throw err;
+      }
+    }
+    return this.#uri;
+  }
+
+  set uri(uri: SipUri) {
+    this.#uri = uri;
+  }
+
+  toJSON(): NameAddr {
+    return { displayName: this.displayName, uri: this.uri, params: this.params };
+  }
+}
+
+/**
+ * `parseNameAddr` with the URI parsed on first access of `uri` (a malformed URI then throws there, naming
+ * `header`); everything else is checked now.
+ */
+export function parseNameAddrLazy(text: string, header: string): NameAddr {
+  return new LazyNameAddr(scanNameAddr(text), header);
+}
+
+function bracketed(text: string, lt: number): { uriText: string; paramsFrom: number } {
+  const gt = text.indexOf('>', lt + 1);
+  if (gt < 0) throw new SipParseError('unterminated <URI> (no ">")');
+  const uriText = text.slice(lt + 1, gt);
+  if (uriText.length && (isWs(uriText.charCodeAt(0)) || isWs(uriText.charCodeAt(uriText.length - 1)))) {
+    throw new SipParseError(`whitespace inside "<" ">" around the URI "${uriText.trim().slice(0, 60)}"`);
+  }
+  if (!uriText) throw new SipParseError('empty <URI>');
+  return { uriText, paramsFrom: gt + 1 };
+}
+
+/** Serialize as name-addr (always with angle brackets, so URI parameters stay URI parameters). */
 export function formatNameAddr(na: NameAddr): string {
-  let s = na.displayName !== null ? `"${na.displayName.replace(/(["\\])/g, '\\$1')}" ` : '';
+  let s = na.displayName !== null ? `${quote(na.displayName)} ` : '';
   s += `<${formatUri(na.uri)}>`;
   for (const [k, v] of na.params) s += v === null ? `;${k}` : `;${k}=${v}`;
   return s;
 }
 
-export { parseHeaderParams };
