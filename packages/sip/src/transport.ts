@@ -1,5 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { TypedEmitter } from '@gwsim/common';
+import type { ConnectionDump } from './connection-pool.ts';
 import type { SipMessage } from './message.ts';
 
 export type TransportProtocol = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
@@ -29,6 +30,18 @@ export interface Transport extends TypedEmitter<TransportEvents> {
   readonly closed: boolean;
   send(data: Buffer, to: TransportAddress): Promise<void>;
   close(): Promise<void>;
+  /** Plain snapshot for tests and `/status` (optional so that test fakes need not implement it). */
+  dump?(): TransportDump;
+}
+
+/** What `dump()` returns: the listening address and, for connection-oriented transports, every connection. */
+export interface TransportDump {
+  protocol: TransportProtocol;
+  local: TransportAddress;
+  closed: boolean;
+  connections: ConnectionDump[];
+  /** Member transports of a TransportSet. */
+  members?: TransportDump[];
 }
 
 /** One message on the wire, as published on the trace channel. */

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { GwsimError, TypedEmitter } from '@gwsim/common';
 import { parseMessage } from './parser.ts';
-import { traceMessage, type Transport, type TransportAddress, type TransportEvents } from './transport.ts';
+import { traceMessage, type Transport, type TransportAddress, type TransportDump, type TransportEvents } from './transport.ts';
 
 export interface UdpTransportOptions {
   address: string;
@@ -80,6 +80,10 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements Trans
         else resolve();
       });
     });
+  }
+
+  dump(): TransportDump {
+    return { protocol: 'udp', local: this.#local, closed: this.#closed, connections: [] };
   }
 
   close(): Promise<void> {
