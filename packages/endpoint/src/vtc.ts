@@ -181,8 +181,8 @@ function mediaTarget(sdp: string): { address: string; port: number } | null {
 
 /**
  * A simulated video room system (VTC): resolves a dial string through DNS per RFC 3263, sends an INVITE with
- * an RTP/AVP offer over our SIP core, walks the target list on timeout or transport failure (§4.3), and can
- * REGISTER to a node.
+ * an RTP/AVP offer over our SIP core — whose user agent walks the target list on timeout, transport failure
+ * or 503 (§4.3) — and can REGISTER to a node.
  */
 export class Vtc {
   readonly name: string;
@@ -191,20 +191,22 @@ export class Vtc {
   readonly #options: VtcOptions;
   readonly #logger: Logger;
 
-  private constructor(options: VtcOptions, ua: UserAgent) {
+  private constructor(options: VtcOptions, ua: UserAgent, resolver: SipResolver, logger: Logger) {
     this.name = options.name;
     this.ua = ua;
+    this.resolver = resolver;
     this.#options = options;
-    this.#logger = (options.logger ?? silentLogger).child(`vtc:${options.name}`);
-    // This persona speaks UDP: ask RFC 3263 only for UDP targets, so a zone that prefers TCP/TLS in its
-    // NAPTR records still yields the UDP ones.
-    this.resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, retries: options.dnsRetries, transports: ['udp'], logger: this.#logger });
+    this.#logger = logger;
   }
 
   static async start(options: VtcOptions): Promise<Vtc> {
+    const logger = (options.logger ?? silentLogger).child(`vtc:${options.name}`);
+    // This persona speaks UDP: ask RFC 3263 only for UDP targets, so a zone that prefers TCP/TLS in its
+    // NAPTR records still yields the UDP ones.
+    const resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, retries: options.dnsRetries, transports: ['udp'], logger });
     const transport = await UdpTransport.create({ address: options.address, port: options.sipPort ?? 0 });
-    const ua = new UserAgent({ transport, timers: options.timers, logger: options.logger, product: `gwsim-vtc/${options.name}`, contactUser: options.name });
-    return new Vtc(options, ua);
+    const ua = new UserAgent({ transport, timers: options.timers, logger: options.logger, product: `gwsim-vtc/${options.name}`, contactUser: options.name, resolver });
+    return new Vtc(options, ua, resolver, logger);
   }
 
   get aor(): string {
@@ -218,35 +220,35 @@ export class Vtc {
     return { uri: d.uri, targets: all.filter((t) => t.transport === 'udp') };
   }
 
-  /** Place a call. Resolves once the call is answered or finally refused. */
+  /**
+   * Place a call. Resolves once the call is answered or finally refused; rejects with GWSIM_ERR_DNS when no
+   * target can be resolved. The user agent walks the RFC 3263 target list (§4.3: timeout, transport error,
+   * 503) through our resolver.
+   */
   async dial(dialString: string): Promise<DialResult> {
-    const { uri, targets } = await this.#targets(dialString);
+    const { uri } = parseDialString(dialString);
     const rtp = await RtpPort.open(this.#options.address);
     const offer = serializeSdp(createOffer({ address: this.#options.address, audioPort: rtp.port, username: this.name }));
-    const attempts: DialAttempt[] = [];
-    let total = 0;
-    for (const target of targets) {
-      const out = this.ua.invite({ destination: { address: target.address, port: target.port }, uri, from: this.aor, fromDisplayName: this.#options.displayName, body: offer });
-      const r = await out.result;
-      total += r.setupMs;
-      attempts.push({ target, status: r.status, reason: r.reason, local: r.local });
-      this.#logger.debug('attempt', { target: `${target.address}:${target.port}`, status: r.status });
-      if (r.local && (r.status === 408 || r.status === 503)) continue; // RFC 3263 §4.3: try the next target
-      const call = r.dialog ? new VtcCall(r.dialog, rtp, r.response.body.toString('utf8')) : null;
-      if (!call) await rtp.close();
-      return { status: r.status, reason: r.reason, reasonHeader: r.response.headers.get('Reason') ?? null, warning: r.response.headers.get('Warning') ?? null, setupMs: total, attempts, call };
+    let r;
+    try {
+      r = await this.ua.invite({ uri, from: this.aor, fromDisplayName: this.#options.displayName, body: offer }).result;
+    } catch (err) {
+      await rtp.close();
+      throw err;
     }
-    await rtp.close();
-    const last = attempts.at(-1);
-    return { status: last?.status ?? 503, reason: last?.reason ?? 'No reachable target', reasonHeader: null, warning: null, setupMs: total, attempts, call: null };
+    // The user agent reports the resolver's own target objects: they are @gwsim/dns SipTargets.
+    const attempts: DialAttempt[] = r.attempts.map((a) => ({ target: a.target as SipTarget, status: a.status, reason: a.reason, local: a.local }));
+    for (const a of attempts) this.#logger.debug('attempt', { target: `${a.target.address}:${a.target.port}`, status: a.status });
+    const call = r.dialog ? new VtcCall(r.dialog, rtp, r.response.body.toString('utf8')) : null;
+    if (!call) await rtp.close();
+    return { status: r.status, reason: r.reason, reasonHeader: r.response.headers.get('Reason') ?? null, warning: r.response.headers.get('Warning') ?? null, setupMs: r.setupMs, attempts, call };
   }
 
   /** REGISTER our AOR at a node (RFC 3261 §10.2). */
   async register(dialHost: string, expires = 3600): Promise<SipResponse> {
     const { targets } = await this.#targets(`sip:${this.name}@${dialHost}`);
-    const target = targets[0]!;
     const domain = this.#options.domain ?? 'example.com';
-    return this.ua.request({ method: 'REGISTER', destination: { address: target.address, port: target.port }, uri: `sip:${domain}`, from: this.aor, to: this.aor, headers: [['Expires', String(expires)]] });
+    return this.ua.request({ method: 'REGISTER', targets, uri: `sip:${domain}`, from: this.aor, to: this.aor, headers: [['Expires', String(expires)]] });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { ConfigError, silentLogger, systemClock, TypedEmitter, type Clock, type Logger } from '@gwsim/common';
 import type { RoutingConfig } from '@gwsim/dialplan';
 import { MeetClient } from '@gwsim/meet';
-import { UdpTransport, UserAgent, type IncomingInvite, type TimerSettings, type TransportAddress } from '@gwsim/sip';
+import { Registrar, UdpTransport, UserAgent, type Binding, type IncomingInvite, type RegistrarOptions, type TimerSettings, type TransportAddress } from '@gwsim/sip';
 import { AdminServer } from './admin-server.ts';
 import { MediaTicker } from './call-media.ts';
 import { CapacityPool, type CallQuality } from './capacity.ts';
@@ -9,7 +9,6 @@ import { GatewayCall, type CallSnapshot, type LobbyPresentation } from './gatewa
 import { NodeMetrics } from './node-metrics.ts';
 import { OUTCOMES, refusalHeaders } from './outcomes.ts';
 import { OverloadGuard, type OverloadOptions } from './overload.ts';
-import { Registrar, type Binding, type RegistrarOptions } from './registrar.ts';
 
 export interface ConferencingNodeOptions {
   /** Node name, e.g. `px01` (used in Warning headers and logs). */

@@ -2,11 +2,10 @@ import { newId, sleep, type Logger, type TimerHandle, type Clock } from '@gwsim/
 import { routeCall, startVirtualReception, stepVirtualReception, type CallType, type GmsAccessToken, type RoutingConfig, type RoutingVirtualReception, type VrInput } from '@gwsim/dialplan';
 import { createAnswer, parseDtmfInfo, parseSdp, serializeSdp, type SessionDescription } from '@gwsim/media';
 import type { JoinEvent, MeetClient } from '@gwsim/meet';
-import type { Dialog, IncomingInvite } from '@gwsim/sip';
+import { aorOf, type Dialog, type IncomingInvite, type Registrar } from '@gwsim/sip';
 import { CallMedia, type MediaTicker } from './call-media.ts';
 import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
 import { isOutcomeCode, OUTCOMES, reasonHeader, refusalHeaders, type OutcomeCode } from './outcomes.ts';
-import { aorOf, type Registrar } from './registrar.ts';
 
 /** How long node shutdown waits for each caller to answer its BYE. */
 export const SHUTDOWN_BYE_WAIT_MS = 1000;

@@ -1,5 +1,6 @@
 export * from './outcomes.ts';
-export * from './registrar.ts';
+/** The registrar moved to @gwsim/sip (RFC 3261 §10.3 helper); re-exported for callers of @gwsim/node. */
+export { aorOf, Registrar, type Binding, type RegistrarOptions } from '@gwsim/sip';
 export * from './capacity.ts';
 export * from './overload.ts';
 export * from './metrics.ts';

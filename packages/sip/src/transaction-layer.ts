@@ -1,12 +1,12 @@
-import { systemClock, type Clock } from '@gwsim/common';
+import { silentLogger, systemClock, type Clock, type Logger } from '@gwsim/common';
 import { splitList } from './headers.ts';
 import type { SipRequest, SipResponse } from './message.ts';
-import { DEFAULT_TIMERS, deriveTimers, type DerivedTimers, type TimerSettings } from './timers.ts';
+import { timersFor, type DerivedTimers, type TimerOptions } from './timers.ts';
 import { InviteClientTransaction, type ClientTransactionUser } from './transactions/invite-client-transaction.ts';
 import { InviteServerTransaction, type ServerTransactionUser } from './transactions/invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './transactions/non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './transactions/non-invite-server-transaction.ts';
-import type { TransactionContext } from './transactions/transaction.ts';
+import type { Transaction, TransactionContext } from './transactions/transaction.ts';
 import type { Transport, TransportAddress } from './transport.ts';
 import { BRANCH_COOKIE, formatVia, responseAddress, stampReceived } from './via.ts';
 
@@ -24,12 +24,16 @@ export interface TransactionLayerUser {
 export interface TransactionLayerOptions {
   transport: Transport;
   clock?: Clock;
-  timers?: Partial<TimerSettings>;
+  /** T1/T2/T4 (and, rarely, derived timers) for every transport, with per-protocol overrides. */
+  timers?: TimerOptions;
+  /** Receives exceptions caught in timers and callbacks (they are never rethrown). */
+  logger?: Logger;
 }
 
 /**
  * RFC 3261 §17.1.3 / §17.2.3 transaction matching on top of one transport. Requests are stamped with
- * received/rport (§18.2.1, RFC 3581) before matching; retransmissions are absorbed here.
+ * received/rport (§18.2.1, RFC 3581) before matching; retransmissions are absorbed here. The layer also
+ * keeps the index the UAS core needs for merged-request detection (§8.2.2.2).
  */
 export class TransactionLayer {
   readonly transport: Transport;
@@ -38,14 +42,23 @@ export class TransactionLayer {
   readonly #ctx: TransactionContext;
   readonly #client = new Map<string, ClientTransaction>();
   readonly #server = new Map<string, ServerTransaction>();
+  /** Call-ID + From tag + CSeq of server transactions for requests without a To tag (§8.2.2.2). */
+  readonly #merge = new Map<string, ServerTransaction>();
   #user: TransactionLayerUser | null = null;
   #closed = false;
 
   constructor(options: TransactionLayerOptions) {
     this.transport = options.transport;
     this.clock = options.clock ?? systemClock;
-    this.timers = deriveTimers({ ...DEFAULT_TIMERS, ...options.timers }, options.transport.reliable);
-    this.#ctx = { transport: this.transport, clock: this.clock, timers: this.timers };
+    this.timers = timersFor(options.timers, options.transport.protocol, options.transport.reliable);
+    const logger = options.logger ?? silentLogger;
+    this.#ctx = {
+      transport: this.transport,
+      clock: this.clock,
+      timers: this.timers,
+      report: (error, where) => logger.error('exception caught in the transaction layer', { where, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      onTerminated: (tx) => this.#forget(tx),
+    };
     this.transport.on('message', (msg, from) => {
       if (this.#closed) return;
       if (msg.kind === 'request') this.#onRequest(msg, from);
@@ -67,19 +80,38 @@ export class TransactionLayer {
       request.method === 'INVITE'
         ? new InviteClientTransaction(this.#ctx, request, destination, user)
         : new NonInviteClientTransaction(this.#ctx, request, destination, user);
-    const key = clientKey(tx.id, request.method);
-    this.#client.set(key, tx);
-    tx.on('stateChange', (_from, to) => {
-      if (to === 'terminated') this.#client.delete(key);
-    });
+    tx.layerKey = clientKey(tx.id, request.method);
+    this.#client.set(tx.layerKey, tx);
     tx.start();
     return tx;
   }
 
-  /** Find the INVITE server transaction a CANCEL refers to (§9.2). */
+  #forget(tx: ClientTransaction | ServerTransaction | Transaction): void {
+    if (tx instanceof InviteClientTransaction || tx instanceof NonInviteClientTransaction) {
+      if (this.#client.get(tx.layerKey) === tx) this.#client.delete(tx.layerKey);
+      return;
+    }
+    if (this.#server.get(tx.layerKey) === tx) this.#server.delete(tx.layerKey);
+    if (tx.mergeKey !== null && this.#merge.get(tx.mergeKey) === tx) this.#merge.delete(tx.mergeKey);
+  }
+
+  /** Find the INVITE server transaction a CANCEL refers to (§9.2: §17.2.3 matching, method aside). */
   findInviteFor(cancel: SipRequest): InviteServerTransaction | undefined {
-    const tx = this.#server.get(serverKey(cancel, 'INVITE'));
+    let tx: ServerTransaction | undefined;
+    try {
+      tx = this.#server.get(serverKey(cancel, 'INVITE'));
+    } catch {
+      return undefined;
+    }
     return tx instanceof InviteServerTransaction ? tx : undefined;
+  }
+
+  /**
+   * §8.2.2.2 merged request: `tx` is a new transaction for a request without a To tag, and another live
+   * server transaction has the same From tag, Call-ID and CSeq (it reached us by another path).
+   */
+  isMerged(_request: SipRequest, tx: ServerTransaction): boolean {
+    return tx.merged;
   }
 
   #onRequest(req: SipRequest, from: TransportAddress): void {
@@ -108,16 +140,31 @@ export class TransactionLayer {
       return;
     }
     const to = responseAddress(req.via);
-    const txUser: ServerTransactionUser = { onFailure: () => {} };
     const tx =
       req.method === 'INVITE'
-        ? new InviteServerTransaction(this.#ctx, key, req, to, txUser)
-        : new NonInviteServerTransaction(this.#ctx, key, req, to, txUser);
+        ? new InviteServerTransaction(this.#ctx, key, req, to, NO_USER)
+        : new NonInviteServerTransaction(this.#ctx, key, req, to, NO_USER);
+    tx.layerKey = key;
     this.#server.set(key, tx);
-    tx.on('stateChange', (_f, state) => {
-      if (state === 'terminated') this.#server.delete(key);
-    });
+    const merge = this.#mergeKeyOf(req);
+    if (merge !== null) {
+      const other = this.#merge.get(merge);
+      if (other === undefined || other.terminated) {
+        tx.mergeKey = merge;
+        this.#merge.set(merge, tx);
+      } else {
+        tx.merged = true;
+      }
+    }
     this.#user?.onRequest(req, tx, from);
+  }
+
+  #mergeKeyOf(req: SipRequest): string | null {
+    try {
+      return req.toTag === null && req.method !== 'CANCEL' ? mergeKey(req) : null;
+    } catch {
+      return null;
+    }
   }
 
   #onResponse(res: SipResponse, from: TransportAddress): void {
@@ -131,26 +178,42 @@ export class TransactionLayer {
     else this.#user?.onStrayResponse(res, from);
   }
 
-  /** Terminate every transaction (no more timers or sends). */
+  /** Terminate every transaction (no more timers or sends). Idempotent. */
   close(): void {
     this.#closed = true;
     for (const tx of this.#client.values()) tx.abort();
     for (const tx of this.#server.values()) tx.abort();
     this.#client.clear();
     this.#server.clear();
+    this.#merge.clear();
   }
 }
 
+/** Server transaction failures reach the UAS core through its own timers (2xx retransmission, Timer H). */
+const NO_USER: ServerTransactionUser = { onFailure: () => {} };
+
+/*
+ * Keys are built with Array.join, which makes a fresh flat string. A template literal would make a cons
+ * string whose leaves are slices of the received header text: every transaction lingering 64*T1 in
+ * Completed/Accepted would then keep its whole request text alive through its map key (measured: ~1.5 KB
+ * per call at a few thousand calls/s).
+ */
 function clientKey(branch: string, method: string): string {
-  return `${branch}\u0000${method === 'ACK' ? 'INVITE' : method}`;
+  return [branch, method === 'ACK' ? 'INVITE' : method].join('\u0000');
+}
+
+function mergeKey(req: SipRequest): string {
+  const cseq = req.cseq;
+  return [req.callId, req.fromTag ?? '', cseq.seq, cseq.method].join('\u0000');
 }
 
 /** §17.2.3 server transaction key: branch + sent-by + method; RFC 2543 fallback uses dialog identifiers. */
 function serverKey(req: SipRequest, method: string): string {
   const via = req.via;
-  const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
-  if (via.branch?.startsWith(BRANCH_COOKIE)) return `${via.branch}\u0000${sentBy}\u0000${method}`;
-  return `2543\u0000${req.uri}\u0000${req.fromTag ?? ''}\u0000${req.callId}\u0000${req.cseq.seq}\u0000${sentBy}\u0000${method}`;
+  const host = via.host.toLowerCase();
+  const port = via.port ?? '';
+  if (via.branch?.startsWith(BRANCH_COOKIE)) return [via.branch, host, port, method].join('\u0000');
+  return ['2543', req.uri, req.fromTag ?? '', req.callId, req.cseq.seq, host, port, method].join('\u0000');
 }
 
 /** Rewrite the first Via value in place (it may share a line with others: `Via: a, b`). */

@@ -2,7 +2,7 @@ import { Headers } from '../headers.ts';
 import { SipRequest, type SipResponse } from '../message.ts';
 import { serializeMessage } from '../serializer.ts';
 import type { TransportAddress } from '../transport.ts';
-import { Transaction, type TransactionContext, type TransactionState } from './transaction.ts';
+import { Transaction, type TransactionContext, type TransitionTable } from './transaction.ts';
 
 export interface ClientTransactionUser {
   /** Every response the TU should see (1xx, 2xx including retransmissions in Accepted, first non-2xx). */
@@ -11,19 +11,23 @@ export interface ClientTransactionUser {
   onFailure(kind: 'timeout' | 'transport', error?: Error): void;
 }
 
+const ICT_TABLE: TransitionTable = Object.freeze({
+  calling: ['proceeding', 'accepted', 'completed', 'terminated'],
+  proceeding: ['accepted', 'completed', 'terminated'],
+  accepted: ['terminated'],
+  completed: ['terminated'],
+});
+
 /** RFC 3261 §17.1.1 INVITE client transaction, with the Accepted state of RFC 6026 §7.2. */
 export class InviteClientTransaction extends Transaction {
-  protected readonly table = {
-    calling: ['proceeding', 'accepted', 'completed', 'terminated'],
-    proceeding: ['accepted', 'completed', 'terminated'],
-    accepted: ['terminated'],
-    completed: ['terminated'],
-  } as const satisfies Partial<Record<TransactionState, readonly TransactionState[]>>;
+  protected get table(): TransitionTable {
+    return ICT_TABLE;
+  }
 
   readonly request: SipRequest;
   readonly destination: TransportAddress;
   #user: ClientTransactionUser;
-  #raw: Buffer;
+  #raw: Buffer | null;
   #ackRaw: Buffer | null = null;
   #interval: number;
 
@@ -37,16 +41,17 @@ export class InviteClientTransaction extends Transaction {
   }
 
   start(): void {
-    void this.sendRaw(this.#raw, this.destination);
+    void this.sendRaw(this.#raw!, this.destination);
     if (!this.ctx.transport.reliable) this.startTimer('A', this.#interval, () => this.#retransmit());
     this.startTimer('B', this.ctx.timers.B, () => {
       this.transition('terminated');
-      this.#user.onFailure('timeout');
+      this.callUser(() => this.#user.onFailure('timeout'), 'onFailure');
     });
   }
 
+  /** §17.1.1.2: Timer A doubles on each firing; no cap (Timer B ends it). */
   #retransmit(): void {
-    if (this.state !== 'calling') return;
+    if (this.state !== 'calling' || !this.#raw) return;
     this.#interval *= 2;
     void this.sendRaw(this.#raw, this.destination);
     this.startTimer('A', this.#interval, () => this.#retransmit());
@@ -57,32 +62,31 @@ export class InviteClientTransaction extends Transaction {
     switch (this.state) {
       case 'calling':
       case 'proceeding':
+        this.stopTimer('A');
         if (s < 200) {
           // §17.1.1.2: Proceeding has no timeout; the UAS may hold the call in 1xx for as long as it likes.
-          this.stopTimer('A');
           this.stopTimer('B');
           this.transition('proceeding');
-          this.#user.onResponse(res);
         } else if (s < 300) {
-          this.stopTimer('A');
           this.stopTimer('B');
           this.transition('accepted');
+          this.#raw = null;
           this.startTimer('M', this.ctx.timers.M, () => this.transition('terminated'));
-          this.#user.onResponse(res);
         } else {
-          this.stopTimer('A');
           this.stopTimer('B');
           this.transition('completed');
+          this.#raw = null;
           this.#sendAck(res);
           this.startTimer('D', this.ctx.timers.D, () => this.transition('terminated'));
-          this.#user.onResponse(res);
         }
+        this.callUser(() => this.#user.onResponse(res), 'onResponse');
         break;
       case 'accepted':
-        // RFC 6026: retransmitted 2xx go to the TU, which re-sends its ACK.
-        if (s >= 200 && s < 300) this.#user.onResponse(res);
+        // RFC 6026 §7.2: retransmitted (or forked) 2xx go to the TU, which re-sends its ACK.
+        if (s >= 200 && s < 300) this.callUser(() => this.#user.onResponse(res), 'onResponse');
         break;
       case 'completed':
+        // §17.1.1.2: a retransmitted final response is re-ACKed, not passed up.
         if (s >= 300 && this.#ackRaw) void this.sendRaw(this.#ackRaw, this.destination);
         break;
       default:
@@ -106,9 +110,10 @@ export class InviteClientTransaction extends Transaction {
   }
 
   protected onTransportError(err: Error): void {
+    // §17.1.4: a transport failure in Calling/Proceeding ends the transaction and the TU sees a 503.
     if (this.state === 'calling' || this.state === 'proceeding') {
       this.transition('terminated');
-      this.#user.onFailure('transport', err);
+      this.callUser(() => this.#user.onFailure('transport', err), 'onFailure');
     }
   }
 }

@@ -2,20 +2,24 @@ import type { SipRequest, SipResponse } from '../message.ts';
 import { serializeMessage } from '../serializer.ts';
 import type { TransportAddress } from '../transport.ts';
 import type { ClientTransactionUser } from './invite-client-transaction.ts';
-import { Transaction, type TransactionContext, type TransactionState } from './transaction.ts';
+import { Transaction, type TransactionContext, type TransitionTable } from './transaction.ts';
+
+const NICT_TABLE: TransitionTable = Object.freeze({
+  trying: ['proceeding', 'completed', 'terminated'],
+  proceeding: ['completed', 'terminated'],
+  completed: ['terminated'],
+});
 
 /** RFC 3261 §17.1.2 non-INVITE client transaction. */
 export class NonInviteClientTransaction extends Transaction {
-  protected readonly table = {
-    trying: ['proceeding', 'completed', 'terminated'],
-    proceeding: ['completed', 'terminated'],
-    completed: ['terminated'],
-  } as const satisfies Partial<Record<TransactionState, readonly TransactionState[]>>;
+  protected get table(): TransitionTable {
+    return NICT_TABLE;
+  }
 
   readonly request: SipRequest;
   readonly destination: TransportAddress;
   #user: ClientTransactionUser;
-  #raw: Buffer;
+  #raw: Buffer | null;
   #interval: number;
 
   constructor(ctx: TransactionContext, request: SipRequest, destination: TransportAddress, user: ClientTransactionUser) {
@@ -28,15 +32,16 @@ export class NonInviteClientTransaction extends Transaction {
   }
 
   start(): void {
-    void this.sendRaw(this.#raw, this.destination);
+    void this.sendRaw(this.#raw!, this.destination);
     if (!this.ctx.transport.reliable) this.startTimer('E', this.#interval, () => this.#retransmit());
     this.startTimer('F', this.ctx.timers.F, () => {
       this.transition('terminated');
-      this.#user.onFailure('timeout');
+      this.callUser(() => this.#user.onFailure('timeout'), 'onFailure');
     });
   }
 
   #retransmit(): void {
+    if (!this.#raw) return;
     // Trying: double up to T2. Proceeding: every T2 (§17.1.2.2).
     const T2 = this.ctx.timers.T2;
     this.#interval = this.state === 'trying' ? Math.min(this.#interval * 2, T2) : T2;
@@ -45,23 +50,24 @@ export class NonInviteClientTransaction extends Transaction {
   }
 
   receiveResponse(res: SipResponse): void {
-    if (this.state !== 'trying' && this.state !== 'proceeding') return;
+    if (this.state !== 'trying' && this.state !== 'proceeding') return; // Completed: retransmissions absorbed
     if (res.status < 200) {
       this.transition('proceeding');
-      this.#user.onResponse(res);
+      this.callUser(() => this.#user.onResponse(res), 'onResponse');
       return;
     }
     this.stopTimer('E');
     this.stopTimer('F');
     this.transition('completed');
+    this.#raw = null;
     this.startTimer('K', this.ctx.timers.K, () => this.transition('terminated'));
-    this.#user.onResponse(res);
+    this.callUser(() => this.#user.onResponse(res), 'onResponse');
   }
 
   protected onTransportError(err: Error): void {
     if (this.state === 'trying' || this.state === 'proceeding') {
       this.transition('terminated');
-      this.#user.onFailure('transport', err);
+      this.callUser(() => this.#user.onFailure('transport', err), 'onFailure');
     }
   }
 }

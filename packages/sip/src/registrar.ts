@@ -1,11 +1,16 @@
 import { systemClock, type Clock } from '@gwsim/common';
-import { formatUri, parseNameAddr, type IncomingRequest, type SipUri } from '@gwsim/sip';
+import type { IncomingRequest, Middleware } from './middleware.ts';
+import { parseNameAddr } from './name-addr.ts';
+import { formatUri, type SipUri } from './uri.ts';
 
 export interface Binding {
   aor: string;
   contact: string;
   expiresAt: number;
   source: { address: string; port: number };
+  /** Call-ID and CSeq of the REGISTER that made the binding (§10.3 step 7 ordering). */
+  callId: string;
+  cseq: number;
 }
 
 export interface RegistrarOptions {
@@ -22,8 +27,9 @@ export function aorOf(uri: SipUri): string {
 }
 
 /**
- * A registrar (RFC 3261 §10.3) with in-memory bindings. A caller whose From AOR has a live binding counts as
- * registered, which is what Pexip's `match_incoming_only_if_registered` rules select on.
+ * A registrar (RFC 3261 §10.3) with in-memory bindings. Plug it in with `ua.use(registrar.middleware())`
+ * or call `handle()` from an `onRequest` delegate; put a DigestAuthenticator's middleware in front of it to
+ * require credentials.
  */
 export class Registrar {
   readonly #bindings = new Map<string, Map<string, Binding>>();
@@ -40,23 +46,31 @@ export class Registrar {
   }
 
   /** Handle one REGISTER and respond. */
-  handle(req: IncomingRequest): void {
+  handle(req: Pick<IncomingRequest, 'request' | 'source' | 'respond'>): void {
     const { request } = req;
     let aor: string;
+    let callId: string;
+    let cseq: number;
     try {
       aor = aorOf(request.to.uri);
+      callId = request.callId;
+      cseq = request.cseq.seq;
     } catch (err) {
-      req.respond(400, { reason: `Bad To header: ${(err as Error).message}` });
+      req.respond(400, { reason: `Bad request: ${(err as Error).message}` });
       return;
     }
     const headerExpires = request.headers.get('Expires');
     const contacts = request.headers.getAll('Contact');
     const now = this.#clock.now();
     if (contacts.length === 1 && contacts[0]!.trim() === '*') {
+      // §10.3 step 6: Contact: * only with Expires: 0, and then removes every binding of the AOR.
       if (headerExpires?.trim() !== '0') return req.respond(400, { reason: 'Contact * requires Expires: 0' });
+      const set = this.#bindings.get(aor);
+      if (set && [...set.values()].some((b) => b.callId === callId && cseq <= b.cseq)) return req.respond(500, { reason: 'CSeq out of order' });
       this.#bindings.delete(aor);
       return req.respond(200);
     }
+    if (contacts.some((c) => c.trim() === '*')) return req.respond(400, { reason: 'Contact * must be the only Contact' });
     const updates: Array<{ contact: string; expires: number }> = [];
     for (const c of contacts) {
       let na;
@@ -72,17 +86,30 @@ export class Registrar {
       updates.push({ contact: formatUri(na.uri), expires });
     }
     let set = this.#bindings.get(aor);
+    // §10.3 step 7: a binding from the same Call-ID is only changed by a higher CSeq.
+    for (const u of updates) {
+      const existing = set?.get(u.contact);
+      if (existing && existing.callId === callId && cseq <= existing.cseq) return req.respond(500, { reason: 'CSeq out of order' });
+    }
     for (const u of updates) {
       if (u.expires === 0) {
         set?.delete(u.contact);
         continue;
       }
       if (!set) this.#bindings.set(aor, (set = new Map()));
-      set.set(u.contact, { aor, contact: u.contact, expiresAt: now + u.expires * 1000, source: req.source });
+      set.set(u.contact, { aor, contact: u.contact, expiresAt: now + u.expires * 1000, source: req.source, callId, cseq });
     }
     if (set && set.size === 0) this.#bindings.delete(aor);
     const live = this.bindings(aor);
     req.respond(200, { headers: live.map((b) => ['Contact', `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`] as [string, string]) });
+  }
+
+  /** Middleware answering REGISTER; other methods pass through. */
+  middleware(): Middleware {
+    return (req, _res, next) => {
+      if (req.method !== 'REGISTER') return next();
+      this.handle(req);
+    };
   }
 
   /** Live bindings of an AOR (expired ones are dropped). */
