@@ -63,6 +63,9 @@ export const scenarioSchema = object({
         name,
         address: ipv4,
         sipPort: optional(port),
+        /** More SIP listening points on the node address (UDP on sipPort is always there). */
+        tcpPort: optional(port),
+        wsPort: optional(port),
         location: optional(string({ min: 1, max: 64 })),
         /** HD-call units (Pexip resource model); default 40. */
         capacityUnits: optional(integer({ min: 0, max: 100_000 })),

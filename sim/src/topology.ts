@@ -54,7 +54,12 @@ export class Topology {
           admin = { port: n.adminPort, adminKey: key };
         }
         const node = await ConferencingNode.start({
-          name: n.name, location: n.location, address: n.address, sipPort: n.sipPort ?? 5060, routing, meetUrl: meet.url, logger, timers: s.timers, registrar,
+          name: n.name, location: n.location, address: n.address, routing, meetUrl: meet.url, logger, timers: s.timers, registrar,
+          listeners: [
+            { transport: 'udp', port: n.sipPort ?? 5060 },
+            ...(n.tcpPort !== undefined ? [{ transport: 'tcp' as const, port: n.tcpPort }] : []),
+            ...(n.wsPort !== undefined ? [{ transport: 'ws' as const, port: n.wsPort }] : []),
+          ],
           capacityUnits: n.capacityUnits, maxQuality: n.maxQuality, lobby: n.lobby, overload: n.overload, admin,
         });
         nodes.push(node);

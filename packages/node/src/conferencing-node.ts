@@ -1,7 +1,7 @@
 import { ConfigError, silentLogger, systemClock, TypedEmitter, type Clock, type Logger } from '@gwsim/common';
 import type { RoutingConfig } from '@gwsim/dialplan';
 import { MeetClient } from '@gwsim/meet';
-import { Registrar, UdpTransport, UserAgent, type Binding, type IncomingInvite, type RegistrarOptions, type TimerSettings, type TransportAddress } from '@gwsim/sip';
+import { Registrar, TcpTransport, TlsTransport, UdpTransport, UserAgent, WsTransport, type Binding, type IncomingInvite, type RegistrarOptions, type TimerSettings, type TlsCredentials, type Transport, type TransportAddress, type TransportProtocol } from '@gwsim/sip';
 import { AdminServer } from './admin-server.ts';
 import { MediaTicker } from './call-media.ts';
 import { CapacityPool, type CallQuality } from './capacity.ts';
@@ -17,8 +17,10 @@ export interface ConferencingNodeOptions {
   location?: string;
   /** The node's own loopback address, e.g. 127.0.0.11. */
   address: string;
-  /** SIP UDP port; 0 picks a free one (tests). */
+  /** SIP UDP port; 0 picks a free one (tests). Ignored when `listeners` is given. */
   sipPort?: number;
+  /** SIP listening points on the node's address (default: UDP on `sipPort`). */
+  listeners?: ListenerSpec[];
   routing: RoutingConfig;
   /** Base URL of the Meet interop service, e.g. http://127.0.0.20:8443. */
   meetUrl: string;
@@ -46,6 +48,32 @@ export interface ConferencingNodeOptions {
   registrar?: Registrar | RegistrarOptions;
 }
 
+export interface ListenerSpec {
+  transport: TransportProtocol;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Certificate and key for `tls` and `wss`. */
+  tls?: TlsCredentials;
+}
+
+async function openTransport(address: string, spec: ListenerSpec, path: string): Promise<Transport> {
+  const port = spec.port ?? 0;
+  switch (spec.transport) {
+    case 'udp':
+      return UdpTransport.create({ address, port });
+    case 'tcp':
+      return TcpTransport.create({ address, port });
+    case 'ws':
+      return WsTransport.create({ address, port });
+    case 'tls':
+    case 'wss':
+      if (!spec.tls?.key || !spec.tls.cert) throw new ConfigError(`${path}.tls`, `a ${spec.transport} listener needs tls.key and tls.cert (PEM)`);
+      return spec.transport === 'tls' ? TlsTransport.create({ address, port, tls: spec.tls }) : WsTransport.create({ address, port, tls: spec.tls });
+    default:
+      throw new ConfigError(`${path}.transport`, `"${String(spec.transport)}" is not one of udp, tcp, tls, ws, wss`);
+  }
+}
+
 export type ConferencingNodeEvents = {
   callStarted: [call: CallSnapshot];
   callEnded: [call: CallSnapshot];
@@ -54,7 +82,8 @@ export type ConferencingNodeEvents = {
 export interface NodeSnapshot {
   name: string;
   location: string | null;
-  sip: TransportAddress & { transport: 'udp' };
+  sip: TransportAddress & { transport: TransportProtocol };
+  listeners: Array<TransportAddress & { transport: TransportProtocol }>;
   admin: string | null;
   closed: boolean;
   activeCalls: number;
@@ -74,7 +103,10 @@ const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
 export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly name: string;
   readonly location: string | undefined;
+  /** The first listener's user agent (UDP unless `listeners` says otherwise). */
   readonly ua: UserAgent;
+  /** One user agent per listener. */
+  readonly uas: readonly UserAgent[];
   readonly registrar: Registrar;
   readonly capacity: CapacityPool;
   readonly overload: OverloadGuard;
@@ -89,12 +121,13 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly #finished: CallSnapshot[] = [];
   #closed = false;
 
-  private constructor(options: ConferencingNodeOptions, ua: UserAgent) {
+  private constructor(options: ConferencingNodeOptions, uas: UserAgent[]) {
     super();
     this.#options = options;
     this.name = options.name;
     this.location = options.location;
-    this.ua = ua;
+    this.uas = uas;
+    this.ua = uas[0]!;
     this.#logger = (options.logger ?? silentLogger).child(options.name);
     this.#clock = options.clock ?? systemClock;
     this.#meet = new MeetClient({ baseUrl: options.meetUrl, timeoutMs: options.meetTimeoutMs });
@@ -113,31 +146,44 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
 
   static async start(options: ConferencingNodeOptions): Promise<ConferencingNode> {
     if (options.capacityUnits !== undefined && !(options.capacityUnits >= 0)) throw new ConfigError('capacityUnits', 'must be a number ≥ 0');
-    const transport = await UdpTransport.create({ address: options.address, port: options.sipPort ?? 0 });
+    const specs = options.listeners ?? [{ transport: 'udp' as const, port: options.sipPort ?? 0 }];
+    if (specs.length === 0) throw new ConfigError('listeners', 'a node needs at least one SIP listener');
     let node: ConferencingNode | null = null;
-    const ua = new UserAgent({
-      transport,
-      clock: options.clock,
-      timers: options.timers,
-      logger: options.logger,
-      product: `gwsim-node/${options.name}`,
-      contactUser: options.name,
-      onInvite: (inv) => node!.#onInvite(inv),
-      onRequest: (req) => {
-        if (req.request.method === 'REGISTER') node!.registrar.handle(req);
-        else if (req.request.method === 'OPTIONS') req.respond(200, { headers: [['Allow', ALLOW]] });
-        else req.respond(405, { headers: [['Allow', ALLOW]] });
-      },
-    });
-    node = new ConferencingNode(options, ua);
+    const uas: UserAgent[] = [];
     try {
+      for (const [i, spec] of specs.entries()) {
+        const transport = await openTransport(options.address, spec, `listeners[${i}]`);
+        // One user agent per listening point; every one hands its requests to the same node.
+        uas.push(
+          new UserAgent({
+            transport,
+            clock: options.clock,
+            timers: options.timers,
+            logger: options.logger,
+            product: `gwsim-node/${options.name}`,
+            contactUser: options.name,
+            onInvite: (inv) => node!.#onInvite(inv),
+            onRequest: (req) => {
+              if (req.request.method === 'REGISTER') node!.registrar.handle(req);
+              else if (req.request.method === 'OPTIONS') req.respond(200, { headers: [['Allow', ALLOW]] });
+              else req.respond(405, { headers: [['Allow', ALLOW]] });
+            },
+          }),
+        );
+      }
+      node = new ConferencingNode(options, uas);
       if (options.admin) node.admin = await AdminServer.start({ address: options.address, ...options.admin }, node.#adminSource());
     } catch (err) {
-      await ua.close();
+      await Promise.all(uas.map((u) => u.close()));
       throw err;
     }
-    node.#logger.info('listening', { sip: `udp:${transport.local.address}:${transport.local.port}`, admin: node.admin?.url ?? null });
+    node.#logger.info('listening', { sip: uas.map((u) => `${u.transport.protocol}:${u.transport.local.address}:${u.transport.local.port}`), admin: node.admin?.url ?? null });
     return node;
+  }
+
+  /** Where each listener is: `{ udp: {address, port}, tcp: …, ws: … }`. */
+  get listeners(): Array<TransportAddress & { transport: TransportProtocol }> {
+    return this.uas.map((u) => ({ ...u.transport.local, transport: u.transport.protocol }));
   }
 
   get sipAddress(): TransportAddress {
@@ -217,7 +263,8 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     return {
       name: this.name,
       location: this.location ?? null,
-      sip: { ...this.sipAddress, transport: 'udp' },
+      sip: { ...this.sipAddress, transport: this.ua.transport.protocol },
+      listeners: this.listeners,
       admin: this.admin?.url ?? null,
       closed: this.#closed,
       activeCalls: this.#active.size,
@@ -234,6 +281,6 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     this.#closed = true;
     await Promise.all([...this.#active.values()].map((c) => c.shutdown()));
     await this.admin?.close();
-    await this.ua.close();
+    await Promise.all(this.uas.map((u) => u.close()));
   }
 }
