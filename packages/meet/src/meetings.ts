@@ -34,7 +34,8 @@ export function occupancy(m: MeetingRecord): number {
   return m.attendees.length + joined;
 }
 
-export function snapshot(m: MeetingRecord): MeetingSnapshot {
+/** The meeting's state; the service adds `dialAddresses`, which depend on the tenant's settings. */
+export function snapshot(m: MeetingRecord): Omit<MeetingSnapshot, 'dialAddresses'> {
   const gateway = [...m.gateway.values()];
   return Object.freeze({
     meetingId: m.meetingId,

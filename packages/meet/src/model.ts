@@ -17,6 +17,10 @@ export interface InteropSettings {
   readonly meetingIdLength: MeetingIdLength;
   readonly gatewayIp?: string;
   readonly gatewayHostname?: string;
+  /** Additional gateway for Skype for Business: when set, invites carry `<id>@<sfbHostname>` too. */
+  readonly sfbHostname?: string;
+  /** Should be blank; only ever applied to short meeting IDs. */
+  readonly meetingIdPrefix?: string;
 }
 
 export interface UserInfo {
@@ -117,6 +121,11 @@ export interface MeetingSnapshot {
   readonly participants: readonly ParticipantView[];
   /** Gateway participants knocking. */
   readonly lobby: readonly ParticipantView[];
+  /**
+   * What the service puts in invites for this meeting under its tenant's settings (DOMAIN.md §1):
+   * `sip:<id>@<gateway hostname>`, `<id>@<gateway IP>`, `<id>@<SfB host>`; none for short-ID tenants.
+   */
+  readonly dialAddresses: { readonly sip?: string; readonly ip?: string; readonly sfb?: string };
 }
 
 /** A gateway join as the gateway sees it. */

@@ -6,6 +6,7 @@
 import { GwsimError, newId, silentLogger, systemClock, TypedEmitter, type Clock, type Logger, parse } from '@gwsim/common';
 import { decideAdmission, type AdmissionDecision } from './admission.ts';
 import { MeetError } from './errors.ts';
+import { meetDialAddresses } from '@gwsim/dialplan';
 import { occupancy, snapshot, MeetingRegistry, type MeetingRecord } from './meetings.ts';
 import type {
   CreatedToken,
@@ -174,16 +175,22 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
     if (!found) throw new MeetError('UNKNOWN_ORGANIZER', `${spec.organizer} is not a user of any tenant.`);
     const record = this.#meetings.create(spec, found.tenant, found.user.email, this.#stamp());
     this.#log.info('meeting created', { meetingId: record.meetingId, code: record.code, tenant: record.tenant });
-    return snapshot(record);
+    return this.#view(record);
+  }
+
+  /** A meeting's snapshot with the dial addresses its tenant's interop settings give it. */
+  #view(m: MeetingRecord): MeetingSnapshot {
+    const settings = this.#tenants.get(m.tenant).interop;
+    return Object.freeze({ ...snapshot(m), dialAddresses: Object.freeze(meetDialAddresses(settings, m.meetingId)) });
   }
 
   /** By long ID, short ID or meeting code. */
   getMeeting(id: string): MeetingSnapshot {
-    return snapshot(this.#meetings.get(id));
+    return this.#view(this.#meetings.get(id));
   }
 
   listMeetings(): MeetingSnapshot[] {
-    return this.#meetings.all().map(snapshot);
+    return this.#meetings.all().map((m) => this.#view(m));
   }
 
   /** End the meeting: everyone leaves, lobby included (MEETING_ENDED). Ending again is a no-op. */
@@ -197,7 +204,7 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
       for (const p of [...m.gateway.values()]) this.#disconnect(p, 'MEETING_ENDED');
       this.#log.info('meeting ended', { meetingId: m.meetingId });
     }
-    return snapshot(m);
+    return this.#view(m);
   }
 
   /** Host management. Turning the video lock on removes every gateway participant (VIDEO_LOCKED). */
@@ -209,7 +216,7 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
     m.host = Object.freeze({ ...m.host, ...patch });
     if (lockedNow) for (const p of [...m.gateway.values()]) this.#disconnect(p, 'VIDEO_LOCKED');
     this.#log.info('host controls changed', { meetingId: m.meetingId, videoLock: m.host.videoLock, micLock: m.host.micLock });
-    return snapshot(m);
+    return this.#view(m);
   }
 
   /** A person in the meeting admits a knocking participant. */

@@ -27,6 +27,8 @@ const interopFields = {
   meetingIdLength: optional(oneOf(['long', 'short'])),
   gatewayIp: optional(string({ max: 45, hint: 'an IPv4 or IPv6 address', check: (v) => (isIP(v) ? undefined : 'must be an IPv4 or IPv6 address') })),
   gatewayHostname: optional(string({ max: 253, pattern: HOSTNAME, hint: 'a hostname (vc.example.com)' })),
+  sfbHostname: optional(string({ max: 253, pattern: HOSTNAME, hint: 'a hostname (sfb.example.com)' })),
+  meetingIdPrefix: optional(string({ max: 12, pattern: /^\d*$/, hint: 'digits (normally blank)' })),
 };
 
 export const userSpecSchema = object({
