@@ -147,3 +147,34 @@ export function cloneRequest(req: SipRequest, changes: { branch?: string; cseq?:
   for (const [k, v] of changes.set ?? []) h.set(k, v);
   return new SipRequest({ method: req.method, uri: req.uri, headers: h, body: req.body });
 }
+
+/**
+ * §13.2.2.4: the ACK for a 2xx to an INVITE (initial or re-INVITE) is its own transaction — a new branch —
+ * sent along the dialog's route set to its remote target, with the INVITE's CSeq number and credentials.
+ */
+export function createAckFor2xx(init: {
+  via: string;
+  routeSet: readonly string[];
+  remoteTarget: string;
+  invite: SipRequest;
+  response: SipResponse;
+  headers?: Array<[string, string]>;
+  body?: Buffer | string;
+  contentType?: string;
+}): SipRequest {
+  const { invite } = init;
+  const h = new Headers();
+  h.append('Via', init.via);
+  for (const r of init.routeSet) h.append('Route', r);
+  h.append('Max-Forwards', '70');
+  h.append('From', invite.headers.get('From')!);
+  h.append('To', init.response.headers.get('To')!);
+  h.append('Call-ID', invite.callId);
+  h.append('CSeq', `${invite.cseq.seq} ACK`);
+  for (const v of invite.headers.getAll('Authorization')) h.append('Authorization', v);
+  for (const v of invite.headers.getAll('Proxy-Authorization')) h.append('Proxy-Authorization', v);
+  for (const [k, v] of init.headers ?? []) h.append(k, v);
+  const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? Buffer.alloc(0));
+  if (body.length) h.set('Content-Type', init.contentType ?? 'application/sdp');
+  return new SipRequest({ method: 'ACK', uri: init.remoteTarget, headers: h, body });
+}

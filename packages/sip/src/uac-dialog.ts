@@ -1,9 +1,8 @@
 import type { Clock } from '@gwsim/common';
 import { isStaleChallenge } from './digest-auth.ts';
 import { contactTarget, type Dialog, type DialogRequestOptions, type ReinviteOptions } from './dialog.ts';
-import { Headers } from './headers.ts';
 import { SipRequest, type SipResponse } from './message.ts';
-import { cloneRequest, newBranch } from './message-factory.ts';
+import { cloneRequest, createAckFor2xx, newBranch } from './message-factory.ts';
 import { serializeMessage } from './serializer.ts';
 import { targetOf } from './target-resolver.ts';
 import type { TransportProtocol } from './transport.ts';
@@ -130,18 +129,5 @@ export function sendReinvite(host: InDialogClientHost, dialog: Dialog, options: 
 
 /** §13.2.2.4 ACK for a 2xx to a re-INVITE: new branch, the dialog's route set, CSeq number of the INVITE. */
 function buildAck(host: InDialogClientHost, dialog: Dialog, invite: SipRequest, res: SipResponse, options: DialogRequestOptions): Buffer {
-  const h = new Headers();
-  h.append('Via', host.buildVia(newBranch()));
-  for (const r of dialog.routeSet) h.append('Route', r);
-  h.append('Max-Forwards', '70');
-  h.append('From', invite.headers.get('From')!);
-  h.append('To', res.headers.get('To')!);
-  h.append('Call-ID', dialog.callId);
-  h.append('CSeq', `${invite.cseq.seq} ACK`);
-  for (const v of invite.headers.getAll('Authorization')) h.append('Authorization', v);
-  for (const v of invite.headers.getAll('Proxy-Authorization')) h.append('Proxy-Authorization', v);
-  for (const [k, v] of options.headers ?? []) h.append(k, v);
-  const body = typeof options.body === 'string' ? Buffer.from(options.body) : (options.body ?? Buffer.alloc(0));
-  if (body.length) h.set('Content-Type', options.contentType ?? 'application/sdp');
-  return serializeMessage(new SipRequest({ method: 'ACK', uri: dialog.remoteTarget, headers: h, body }));
+  return serializeMessage(createAckFor2xx({ via: host.buildVia(newBranch()), routeSet: dialog.routeSet, remoteTarget: dialog.remoteTarget, invite, response: res, headers: options.headers, body: options.body, contentType: options.contentType }));
 }

@@ -3,7 +3,7 @@ import { isStaleChallenge, type DigestClient } from './digest-auth.ts';
 import { contactTarget, Dialog, type DialogDelegate, type DialogOwner } from './dialog.ts';
 import { Headers } from './headers.ts';
 import { SipRequest, type SipResponse } from './message.ts';
-import { cloneRequest, newBranch } from './message-factory.ts';
+import { cloneRequest, createAckFor2xx, newBranch } from './message-factory.ts';
 import { serializeMessage } from './serializer.ts';
 import { isFailover, type SendAttempt, type SipTarget } from './target-resolver.ts';
 import type { ClientTransactionUser } from './transactions/invite-client-transaction.ts';
@@ -226,18 +226,7 @@ export class OutgoingInvite extends TypedEmitter<OutgoingInviteEvents> {
 
   /** §13.2.2.4: the ACK for a 2xx is its own transaction (new branch), sent by the UAC core. */
   #sendAck(res: SipResponse, dialog: Dialog): void {
-    const req = this.#request;
-    const h = new Headers();
-    h.append('Via', this.#host.buildVia(newBranch()));
-    for (const r of dialog.routeSet) h.append('Route', r);
-    h.append('Max-Forwards', '70');
-    h.append('From', req.headers.get('From')!);
-    h.append('To', res.headers.get('To')!);
-    h.append('Call-ID', req.callId);
-    h.append('CSeq', `${req.cseq.seq} ACK`);
-    for (const v of req.headers.getAll('Authorization')) h.append('Authorization', v);
-    for (const v of req.headers.getAll('Proxy-Authorization')) h.append('Proxy-Authorization', v);
-    const ack = new SipRequest({ method: 'ACK', uri: dialog.remoteTarget, headers: h });
+    const ack = createAckFor2xx({ via: this.#host.buildVia(newBranch()), routeSet: dialog.routeSet, remoteTarget: dialog.remoteTarget, invite: this.#request, response: res });
     this.#ackRaw = serializeMessage(ack);
     void this.#host.sendRaw(this.#ackRaw, dialog.peer).catch(() => {});
   }
