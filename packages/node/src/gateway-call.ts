@@ -2,10 +2,13 @@ import { newId, sleep, type Logger, type TimerHandle, type Clock } from '@gwsim/
 import { routeCall, startVirtualReception, stepVirtualReception, type CallType, type GmsAccessToken, type RoutingConfig, type RoutingVirtualReception, type VrInput } from '@gwsim/dialplan';
 import { createAnswer, parseDtmfInfo, parseSdp, serializeSdp, type SessionDescription } from '@gwsim/media';
 import type { JoinEvent, MeetClient } from '@gwsim/meet';
-import { aorOf, type Dialog, type IncomingInvite, type Registrar } from '@gwsim/sip';
+import { aorOf, formatReason, type Dialog, type IncomingInvite, type Registrar } from '@gwsim/sip';
 import { CallMedia, type MediaTicker } from './call-media.ts';
 import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
 import { isOutcomeCode, OUTCOMES, reasonHeader, refusalHeaders, type OutcomeCode } from './outcomes.ts';
+
+/** The Reason on the BYE or 503 a call gets when its node shuts down. */
+const SHUTDOWN_REASON = formatReason({ protocol: 'SIP', cause: 503, text: 'Conferencing Node shutting down' });
 
 /** How long node shutdown waits for each caller to answer its BYE. */
 export const SHUTDOWN_BYE_WAIT_MS = 1000;
@@ -338,7 +341,7 @@ export class GatewayCall {
   async shutdown(): Promise<void> {
     if (this.ended) return;
     if (this.#dialog) {
-      const bye = this.#dialog.bye([['Reason', 'SIP;cause=503;text="Conferencing Node shutting down"']]).catch(() => {});
+      const bye = this.#dialog.bye([['Reason', SHUTDOWN_REASON]]).catch(() => {});
       this.#finish(this.snapshot.outcome ?? 'NODE_CAPACITY', 'node');
       // Wait briefly for the caller's 200, not for Timer F: a caller that is already gone must not stall shutdown.
       await Promise.race([bye, sleep(SHUTDOWN_BYE_WAIT_MS)]);

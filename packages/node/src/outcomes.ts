@@ -1,3 +1,5 @@
+import { formatReason, parseReason } from '@gwsim/sip';
+
 /**
  * How every call outcome looks to the caller, in one table (DOMAIN.md §5). The SIP codes are gwsim
  * conventions — no public source gives them — so they live here and nowhere else. Each refusal carries a
@@ -40,7 +42,7 @@ export function isOutcomeCode(code: string): code is Exclude<OutcomeCode, 'CONNE
 
 /** `Reason: SIP;cause=404;text="…"` (RFC 3326). */
 export function reasonHeader(outcome: SipOutcome): string {
-  return `SIP;cause=${outcome.cause};text="${outcome.reason.replace(/"/g, "'")}"`;
+  return formatReason({ protocol: 'SIP', cause: outcome.cause, text: outcome.reason });
 }
 
 /** Headers for a refusal: Reason plus a Warning naming the node (RFC 3261 §20.43, code 399 miscellaneous). */
@@ -68,8 +70,13 @@ export function outcomeFromResponse(status: number, reason: string): OutcomeCode
  */
 export function outcomeFromReason(header: string | null | undefined): OutcomeCode | null {
   if (!header) return null;
-  const cause = /cause\s*=\s*(\d+)/i.exec(header)?.[1];
-  const text = /text\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header)?.[1];
-  for (const [code, o] of Object.entries(OUTCOMES)) if (String(o.cause) === cause && o.reason === text) return code as OutcomeCode;
+  let sip;
+  try {
+    sip = parseReason(header).find((r) => r.protocol.toUpperCase() === 'SIP');
+  } catch {
+    return null;
+  }
+  if (!sip) return null;
+  for (const [code, o] of Object.entries(OUTCOMES)) if (o.cause === sip.cause && o.reason === sip.text) return code as OutcomeCode;
   return null;
 }
