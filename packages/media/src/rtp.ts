@@ -1,6 +1,6 @@
-import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type dgram from 'node:dgram';
 import { GwsimError } from '@gwsim/common';
+import { bindUdp } from './udp-bind.ts';
 
 /** RFC 3550 §5.1 fixed header fields (no CSRC list, no extension on the send side). */
 export interface RtpHeader {
@@ -81,16 +81,7 @@ export class RtpPort {
   /** Bind an even port on `address` (tries a few times: the kernel hands out odd ports too). */
   static async open(address: string): Promise<RtpPort> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const socket = dgram.createSocket(isIPv6(address) ? 'udp6' : 'udp4');
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(0, address, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      }).catch((err: Error) => {
-        throw new GwsimError('GWSIM_ERR_TRANSPORT', `cannot bind RTP on ${address}: ${err.message}`, { cause: err });
-      });
+      const socket = await bindUdp(address, 'RTP');
       const { port } = socket.address();
       if (port % 2 === 0 || attempt === 19) return new RtpPort(socket, address, port);
       socket.close();

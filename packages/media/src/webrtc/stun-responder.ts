@@ -9,9 +9,9 @@
  *
  * One responder per bind address, shared by every peer on that address and closed with the last one.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { GwsimError } from '@gwsim/common';
+import { bindUdp } from '../udp-bind.ts';
 import { requireLoopbackAddress } from './loopback.ts';
 
 const HEADER_BYTES = 20;
@@ -56,17 +56,7 @@ const responders = new Map<string, Promise<Responder>>();
 const running = new Set<Responder>();
 
 async function open(address: string): Promise<Responder> {
-  const socket = dgram.createSocket(isIPv6(address) ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, address, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  }).catch((err: unknown) => {
-    socket.close();
-    throw new GwsimError('GWSIM_ERR_TRANSPORT', `cannot bind the loopback STUN responder on ${address}`, { cause: err });
-  });
+  const socket = await bindUdp(address, 'the loopback STUN responder');
   const host = isIPv6(address) ? `[${address}]` : address;
   const responder: Responder = { address, socket, url: `stun:${host}:${socket.address().port}`, refs: 0, closing: false };
   socket.on('message', (msg, rinfo) => {
