@@ -29,6 +29,8 @@ export const HOSTCHAR = table('-._', ...ALNUM);
 export const GENVALUE = table("-.!%*_+`'~:[]", ...ALNUM);
 /** Digits and hex digits. */
 export const DIGIT = table('', ['0', '9']);
+/** word = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" / "<" / ">" / ":" / "\\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}") (§25.1, Call-ID). */
+export const WORD = table("-.!%*_+`'~()<>:\\\"/[]?{}", ...ALNUM);
 export const HEX = table('', ['0', '9'], ['a', 'f'], ['A', 'F']);
 
 export const SP = 0x20;

@@ -2,7 +2,7 @@
  * Parsers for the scalar and list header values of RFC 3261 §20 (CSeq, Max-Forwards, Call-ID, Expires,
  * Date, Content-Type, option-tag lists, Warning). Each throws a SipParseError naming the header and fault.
  */
-import { allIn, DIGIT, isToken, isWs, quotedEnd, skipWs, TOKEN, trimWs } from './abnf.ts';
+import { allIn, DIGIT, WORD, isToken, isWs, quotedEnd, skipWs, TOKEN, trimWs } from './abnf.ts';
 import { SipParseError } from './errors.ts';
 import { splitList } from './headers.ts';
 import { parseHeaderParams } from './name-addr.ts';
@@ -18,12 +18,25 @@ function clip(s: string): string {
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
-const CSEQ_FAST = /^(\d{1,9}) ([A-Z]+)$/;
 
 /** CSeq = 1*DIGIT LWS Method (§20.16); the number must fit in 32 bits. */
 export function parseCSeq(value: string): CSeq {
-  const fast = CSEQ_FAST.exec(value);
-  if (fast !== null) return { seq: Number(fast[1]), method: fast[2]! };
+  // Fast path, the usual shape: up to 9 digits, one SP, an upper-case method.
+  let n = 0;
+  let d = 0;
+  for (; d < value.length && d < 10; d++) {
+    const c = value.charCodeAt(d);
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+  }
+  if (d > 0 && d < 10 && value.charCodeAt(d) === 0x20 && d + 1 < value.length) {
+    let e = d + 1;
+    for (; e < value.length; e++) {
+      const c = value.charCodeAt(e);
+      if (c < 0x41 || c > 0x5a) break;
+    }
+    if (e === value.length) return { seq: n, method: value.slice(d + 1) };
+  }
   let i = skipWs(value, 0);
   const start = i;
   while (i < value.length && DIGIT[value.charCodeAt(i)] === 1) i++;
@@ -60,8 +73,21 @@ export function parseDeltaSeconds(value: string, header = 'Expires'): number {
 
 const CALL_ID = /^[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+(?:@[A-Za-z0-9\-.!%*_+`'~()<>:\\"/[\]?{}]+)?$/;
 
+/** word [ "@" word ] exactly, without the regex (the hot path). */
+function isCallId(v: string): boolean {
+  let at = -1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (WORD[c] === 1) continue;
+    if (c !== 0x40 || at >= 0 || i === 0 || i === v.length - 1) return false;
+    at = i;
+  }
+  return v.length > 0;
+}
+
 /** Call-ID = word [ "@" word ] (§20.8). */
 export function parseCallId(value: string): string {
+  if (isCallId(value)) return value;
   const v = trimWs(value);
   if (!CALL_ID.test(v)) throw new SipParseError(v ? `bad Call-ID "${clip(v)}"` : 'empty Call-ID');
   return v;

@@ -70,9 +70,9 @@ export function knownHeaderNameAt(text: string, from: number, to: number): strin
   if (length === 1) return COMPACT_BY_CODE[first] ?? null;
   const bucket = BUCKETS[bucketKey(length, first >= 0x41 && first <= 0x5a ? first + 0x20 : first)];
   if (bucket === undefined) return null;
-  const name = text.slice(from, to);
-  for (let b = 0; b < bucket.length; b++) if (bucket[b] === name) return bucket[b]!; // the constant: later === is cheap
-  return CANONICAL.get(name.toLowerCase()) ?? null;
+  // Written in canonical casing (the usual case): compare in place, no substring.
+  for (let b = 0; b < bucket.length; b++) if (text.startsWith(bucket[b]!, from)) return bucket[b]!;
+  return CANONICAL.get(text.slice(from, to).toLowerCase()) ?? null;
 }
 
 /** Lower-case form of a canonical name without allocating for known names. */
@@ -129,7 +129,7 @@ export interface HeaderField {
 }
 
 /** ASCII case-insensitive equality against an already lower-cased string, without allocating. */
-function sameName(name: string, lower: string): boolean {
+export function sameName(name: string, lower: string): boolean {
   if (name.length !== lower.length) return false;
   for (let i = 0; i < name.length; i++) {
     let c = name.charCodeAt(i);

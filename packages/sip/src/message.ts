@@ -1,7 +1,7 @@
 import { topLevelComma } from './abnf.ts';
 import { SipParseError } from './errors.ts';
 import { parseCallId, parseCSeq, parseMaxForwards, parseMediaType, type CSeq, type MediaType } from './header-values.ts';
-import { Headers, splitList } from './headers.ts';
+import { Headers, sameName, splitList } from './headers.ts';
 import { parseNameAddrLazy, type NameAddr } from './name-addr.ts';
 import { parseUri, type SipUri } from './uri.ts';
 import { parseVia, type Via } from './via.ts';
@@ -18,6 +18,8 @@ function inHeader(name: string, err: unknown): never {
  * Fields shared by requests and responses. The parser fills `headers` and `body`; structured headers
  * (RFC 3261 §20) are parsed on first access and cached, and throw a SipParseError naming the fault.
  */
+const SINGLE_LOWER = { CSeq: 'cseq', 'Call-ID': 'call-id', From: 'from', To: 'to', 'Max-Forwards': 'max-forwards' } as const;
+
 abstract class SipMessageBase {
   headers: Headers;
   body: Buffer;
@@ -37,7 +39,7 @@ abstract class SipMessageBase {
     if (this.#via === undefined) {
       let top: string | undefined;
       for (const f of this.headers.fields) {
-        if (f.name !== 'Via' && !(f.name.length === 3 && f.name.toLowerCase() === 'via')) continue;
+        if (f.name !== 'Via' && !sameName(f.name, 'via')) continue;
         top = f.value.indexOf(',') < 0 || topLevelComma(f.value) < 0 ? f.value : splitList(f.value)[0];
         if (top) break;
       }
@@ -111,14 +113,15 @@ abstract class SipMessageBase {
   }
 
   /** The value of a header that must appear exactly once (one pass over the fields). */
-  #single(name: string): string {
+  #single(name: 'CSeq' | 'Call-ID' | 'From' | 'To' | 'Max-Forwards'): string {
     let value: string | undefined;
     let n = 0;
     const fields = this.headers.fields;
+    const lower = SINGLE_LOWER[name];
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
       // Known names are stored canonical; anything else set by hand is compared case-insensitively.
-      if (f.name === name || (f.name.length === name.length && f.name.toLowerCase() === name.toLowerCase())) {
+      if (f.name === name || sameName(f.name, lower)) {
         if (n++ === 0) value = f.value;
       }
     }

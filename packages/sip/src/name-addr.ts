@@ -15,20 +15,39 @@ export interface NameAddr {
  * Parse `*( SEMI generic-param )` where SEMI = SWS ";" SWS and generic-param = token [ EQUAL gen-value ],
  * gen-value = token / host / quoted-string. Starts at `from` in `s`; the rest of `s` must be parameters.
  */
-/** `;name[=value]` without LWS, one at a time (sticky): the common shape, matched natively. */
-const PARAM_FAST = /;([A-Za-z0-9\-.!%*_+`'~]+)(?:=([A-Za-z0-9\-.!%*_+`'~:[\]]+|"(?:[^"\\]|\\[\s\S])*"))?(?=;|$)/y;
-
 export function parseHeaderParams(s: string, params: Map<string, string | null>, from = 0): void {
+  // The common shape — `;name[=value]` with no LWS — scanned in place; anything else takes the full grammar.
+  const len = s.length;
   let at = from;
-  while (at < s.length) {
-    PARAM_FAST.lastIndex = at;
-    const m = PARAM_FAST.exec(s);
-    if (m === null) break;
-    const name = m[1]!;
-    params.set(name.toLowerCase(), m[2] ?? null);
-    at = PARAM_FAST.lastIndex;
+  while (at < len && s.charCodeAt(at) === 0x3b) {
+    let i = at + 1;
+    let upper = false;
+    while (i < len) {
+      const c = s.charCodeAt(i);
+      if (TOKEN[c] !== 1) break;
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+      i++;
+    }
+    if (i === at + 1) break;
+    const name = upper ? s.slice(at + 1, i).toLowerCase() : s.slice(at + 1, i);
+    let value: string | null = null;
+    if (i < len && s.charCodeAt(i) === 0x3d) {
+      const v = i + 1;
+      if (s.charCodeAt(v) === 0x22) {
+        i = quotedEnd(s, v);
+        if (i < 0) break;
+      } else {
+        i = v;
+        while (i < len && GENVALUE[s.charCodeAt(i)] === 1) i++;
+        if (i === v) break;
+      }
+      value = s.slice(v, i);
+    }
+    if (i < len && s.charCodeAt(i) !== 0x3b) break;
+    params.set(name, value);
+    at = i;
   }
-  if (at >= s.length) return;
+  if (at >= len) return;
   params.clear();
   parseHeaderParamsGeneral(s, params, from);
 }
