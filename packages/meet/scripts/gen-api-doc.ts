@@ -12,6 +12,7 @@ import { adminRoutes } from '../src/admin-routes.ts';
 import { API_ERRORS, type ApiErrorCode } from '../src/errors.ts';
 import { ADMIN_KEY_HEADER, MAX_BODY_BYTES } from '../src/http-io.ts';
 import { interopRoutes } from '../src/interop-routes.ts';
+import { CHANNEL_MAX_FRAME, CHANNEL_PATH, CHANNEL_PROTOCOL } from '../src/interop-channel.ts';
 import { REFUSALS, type RefusalCode } from '../src/refusals.ts';
 import type { Route } from '../src/route-types.ts';
 import { describeFields } from '../src/schema-doc.ts';
@@ -164,10 +165,29 @@ export function renderApiDoc(): string {
     for (const r of routes) out.push(...routeSection(r));
   }
   out.push(
+    '## The interop channel (WebSocket)',
+    '',
+    `The gateway-facing operations over one WebSocket per node: \`GET ${CHANNEL_PATH}\` upgraded with subprotocol`,
+    `\`${CHANNEL_PROTOCOL}\` (any other path answers 404, a missing subprotocol 400). Text frames of at most ${CHANNEL_MAX_FRAME} bytes,`,
+    'one JSON object each. A request carries `id` (an integer the answer echoes), `op`, the interoperability',
+    '`token` (each request is authenticated on its own, as over HTTP), and what the operation needs:',
+    '',
+    '| `op` | Fields | Answer (same status and body as over HTTP) |',
+    '|---|---|---|',
+    '| `join` | `body`: as `POST /interop/v1/joins` | `200` `{ joinId, participantId, state, sdpAnswer? }`, or the refusal |',
+    '| `status` | `joinId` | `200` JoinView |',
+    '| `leave` | `joinId` | `204` (no body) |',
+    '| `watch` | `joinId`, `afterSeq`? | `200` `{}` — then the replay after `afterSeq`, then live events |',
+    '',
+    'Answers are `{ "id", "status", "body"? }`; a frame that is not JSON or has no usable `id` is answered with',
+    '`"id": null`. The events of every join made (or watched) on the channel follow its answer as',
+    '`{ "event": JoinEvent }` frames, in order, until the terminal event (state `disconnected`). `MeetChannelClient`',
+    'gives the same methods and answers as `MeetClient`; Conferencing Nodes use it by default.',
+    '',
     '## Join refusals',
     '',
     'Every way a join can fail, with the HTTP status of the join answer (or the reason of the event that ends it).',
-    '`MEET_UNAVAILABLE` and `MEET_TIMEOUT` are produced by `MeetClient`, never by the server.',
+    '`MEET_UNAVAILABLE` and `MEET_TIMEOUT` are produced by the clients (`MeetClient`, `MeetChannelClient`), never by the server.',
     '',
     ...errorTable(Object.keys(REFUSALS), 'bearer'),
     '',

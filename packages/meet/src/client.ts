@@ -77,7 +77,17 @@ class ListenerError {
   constructor(readonly error: unknown) {}
 }
 
-export class MeetClient {
+/** What a gateway needs from the interop API; MeetClient (HTTP + SSE) and MeetChannelClient (WebSocket) give it. */
+export interface MeetInteropClient {
+  join(params: JoinParams): Promise<JoinResult>;
+  status(joinId: string, token: string): Promise<JoinStatusResult>;
+  leave(joinId: string, token: string): Promise<LeaveResult>;
+  events(joinId: string, token: string, onEvent: (event: JoinEvent) => void, signal?: AbortSignal): Promise<EventsResult>;
+  /** Release connections (the channel's WebSocket); HTTP has none to release. */
+  close?(): Promise<void>;
+}
+
+export class MeetClient implements MeetInteropClient {
   readonly baseUrl: string;
   readonly timeoutMs: number;
 

@@ -40,6 +40,9 @@ export {
   type JoinStatusResult,
   type LeaveResult,
   type EventsResult,
+  type MeetInteropClient,
 } from './client.ts';
+export { MeetChannelClient, type MeetChannelClientOptions } from './channel-client.ts';
+export { CHANNEL_PATH, CHANNEL_PROTOCOL, CHANNEL_MAX_FRAME } from './interop-channel.ts';
 export { MeetAdminClient, MeetAdminError, type MeetAdminClientOptions } from './admin-client.ts';
 export { encodeSse, SseParser, type SseMessage } from './sse.ts';

@@ -7,19 +7,27 @@ import { REFUSALS } from './refusals.ts';
 import { joinRequestSchema, type JoinRequest } from './specs.ts';
 import { defineRoute, type Reply, type RequestContext, type Route } from './route-types.ts';
 import { encodeSse, encodeSseComment } from './sse.ts';
+import type { MeetService } from './service.ts';
+import type { WebRtcAnswerer } from './webrtc-answerer.ts';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 
-/** With an `sdpOffer` (and media on), the WebRTC answerer takes the join and the answer carries `sdpAnswer`. */
-async function join(ctx: RequestContext, request: JoinRequest): Promise<Reply> {
-  const outcome =
-    request.sdpOffer !== undefined && ctx.answerer ? await ctx.answerer.join(ctx.secret!, request) : ctx.service.join(ctx.secret!, request);
+/**
+ * A join as both the HTTP route and the interop channel answer it. With an `sdpOffer` (and media on), the
+ * WebRTC answerer takes the join and the answer carries `sdpAnswer`.
+ */
+export async function answerJoin(service: MeetService, answerer: WebRtcAnswerer | undefined, secret: string, request: JoinRequest): Promise<{ status: number; body: unknown }> {
+  const outcome = request.sdpOffer !== undefined && answerer ? await answerer.join(secret, request) : service.join(secret, request);
   if (!outcome.ok) {
     return { status: REFUSALS[outcome.code].status, body: { error: { code: outcome.code, message: outcome.message } } };
   }
   const { joinId, participantId, state } = outcome.join;
   const sdpAnswer = 'sdpAnswer' in outcome ? outcome.sdpAnswer : undefined;
   return { status: 200, body: { joinId, participantId, state, ...(sdpAnswer !== undefined && { sdpAnswer }) } };
+}
+
+function join(ctx: RequestContext, request: JoinRequest): Promise<Reply> {
+  return answerJoin(ctx.service, ctx.answerer, ctx.secret!, request);
 }
 
 /** Replay (after Last-Event-ID), then live events; the stream ends after the terminal event. */

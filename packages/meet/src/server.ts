@@ -5,11 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ConfigError, GwsimError, parse, silentLogger, systemClock, type Clock, type Logger } from '@gwsim/common';
 import { isLoopbackAddress, requireLoopbackAddress, type MediaMode } from '@gwsim/media';
 import { adminRoutes } from './admin-routes.ts';
 import { API_ERRORS, MeetError } from './errors.ts';
 import { bearerSecret, MAX_BODY_BYTES, readJsonBody, requireAdminKey, sendError, sendJson } from './http-io.ts';
+import { InteropChannelServer } from './interop-channel.ts';
 import { interopRoutes } from './interop-routes.ts';
 import { REFUSALS } from './refusals.ts';
 import type { RequestContext, Route } from './route-types.ts';
@@ -56,6 +58,8 @@ export interface MeetServerDump {
   readonly closed: boolean;
   readonly connections: number;
   readonly eventStreams: number;
+  /** Open interop channels (WebSocket, one per gateway node). */
+  readonly channels: number;
   readonly service: MeetServiceDump;
   readonly media: WebRtcAnswererDump | null;
 }
@@ -108,6 +112,7 @@ export class MeetServer {
   readonly #router: Router<Route>;
   readonly #sockets: Set<Socket>;
   readonly #streams = new Map<ServerResponse, () => void>();
+  readonly #channel: InteropChannelServer;
   #closing: Promise<void> | undefined;
 
   private constructor(init: {
@@ -132,6 +137,11 @@ export class MeetServer {
     this.url = `http://${this.address.includes(':') ? `[${this.address}]` : this.address}:${this.port}`;
     this.#router = new Router<Route>([...interopRoutes({ heartbeatMs: init.options.heartbeatMs }), ...adminRoutes()]);
     this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
+    this.#channel = new InteropChannelServer(this.service, this.answerer, this.#log.child('channel'));
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.closed) return void socket.destroy();
+      this.#channel.handleUpgrade(req, socket, head);
+    });
   }
 
   static async start(options: MeetServerOptions): Promise<MeetServer> {
@@ -181,6 +191,7 @@ export class MeetServer {
       // Closing the service first sends each open stream its terminal event (SERVICE_CLOSED).
       const streams = [...this.#streams.keys()];
       if (this.#ownsService) this.service.close();
+      this.#channel.close();
       for (const end of [...this.#streams.values()]) end();
       this.#streams.clear();
       await this.answerer?.close();
@@ -199,6 +210,7 @@ export class MeetServer {
       closed: this.closed,
       connections: this.#sockets.size,
       eventStreams: this.#streams.size,
+      channels: this.#channel.connections,
       service: this.service.dump(),
       media: this.answerer?.dump() ?? null,
     });

@@ -1,6 +1,6 @@
 import { ConfigError, silentLogger, systemClock, TypedEmitter, type Clock, type Logger } from '@gwsim/common';
 import type { RoutingConfig } from '@gwsim/dialplan';
-import { MeetClient } from '@gwsim/meet';
+import { MeetChannelClient, MeetClient, type MeetInteropClient } from '@gwsim/meet';
 import { Registrar, TcpTransport, TlsTransport, UdpTransport, UserAgent, WsTransport, type Binding, type IncomingInvite, type RegistrarOptions, type TimerSettings, type TlsCredentials, type Transport, type TransportAddress, type TransportProtocol } from '@gwsim/sip';
 import { AdminServer } from './admin-server.ts';
 import { MediaTicker } from './call-media.ts';
@@ -25,6 +25,11 @@ export interface ConferencingNodeOptions {
   /** Base URL of the Meet interop service, e.g. http://127.0.0.20:8443. */
   meetUrl: string;
   meetTimeoutMs?: number;
+  /**
+   * How the node talks to Meet: `channel` (default) — one WebSocket for every call's requests and events;
+   * `http` — a request per operation and an SSE stream per call, as the HTTP interop API documents it.
+   */
+  meetTransport?: 'channel' | 'http';
   /** HD-call units this node can carry (Pexip's resource model). Default 40. */
   capacityUnits?: number;
   /** Highest call quality the node grants. Default fullhd. */
@@ -115,7 +120,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   admin: AdminServer | null = null;
   readonly #options: ConferencingNodeOptions;
   readonly #logger: Logger;
-  readonly #meet: MeetClient;
+  readonly #meet: MeetInteropClient;
   readonly #clock: Clock;
   readonly #active = new Map<string, GatewayCall>();
   readonly #finished: CallSnapshot[] = [];
@@ -130,7 +135,8 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     this.ua = uas[0]!;
     this.#logger = (options.logger ?? silentLogger).child(options.name);
     this.#clock = options.clock ?? systemClock;
-    this.#meet = new MeetClient({ baseUrl: options.meetUrl, timeoutMs: options.meetTimeoutMs });
+    const meet = { baseUrl: options.meetUrl, timeoutMs: options.meetTimeoutMs };
+    this.#meet = options.meetTransport === 'http' ? new MeetClient(meet) : new MeetChannelClient(meet);
     this.registrar = options.registrar instanceof Registrar ? options.registrar : new Registrar({ clock: this.#clock, ...options.registrar });
     this.capacity = new CapacityPool(options.capacityUnits ?? 40);
     this.overload = new OverloadGuard(options.overload);
@@ -282,5 +288,6 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     await Promise.all([...this.#active.values()].map((c) => c.shutdown()));
     await this.admin?.close();
     await Promise.all(this.uas.map((u) => u.close()));
+    await this.#meet.close?.();
   }
 }

@@ -1,7 +1,7 @@
 import { newId, sleep, type Logger, type TimerHandle, type Clock } from '@gwsim/common';
 import { routeCall, startVirtualReception, stepVirtualReception, type CallType, type GmsAccessToken, type RoutingConfig, type RoutingVirtualReception, type VrInput } from '@gwsim/dialplan';
 import { createAnswer, parseDtmfInfo, parseSdp, serializeSdp, type SessionDescription } from '@gwsim/media';
-import type { JoinEvent, MeetClient } from '@gwsim/meet';
+import type { JoinEvent, MeetInteropClient } from '@gwsim/meet';
 import { aorOf, formatReason, type Dialog, type IncomingInvite, type Registrar } from '@gwsim/sip';
 import { CallMedia, type MediaTicker } from './call-media.ts';
 import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
@@ -55,7 +55,7 @@ export interface CallContext {
   location: string | undefined;
   address: string;
   routing: RoutingConfig;
-  meet: MeetClient;
+  meet: MeetInteropClient;
   registrar: Registrar;
   capacity: CapacityPool;
   media: MediaTicker;
@@ -167,10 +167,13 @@ export class GatewayCall {
     this.#joinId = result.joinId;
     this.snapshot.participantId = result.participantId;
     if (this.ended) return void this.#leave(); // CANCEL arrived while joining
-    this.#watch();
-    if (result.state === 'joined') return this.#enterMeeting();
+    if (result.state === 'joined') {
+      this.#watch();
+      return this.#enterMeeting();
+    }
     this.snapshot.state = 'lobby';
     this.snapshot.lobbyAt = Date.now();
+    this.#watch(); // after the state is lobby: an admission may already be waiting on the channel
     if (this.#answered || this.#ctx.lobby === 'answer') {
       this.#media!.play('lobby');
       await this.#answer();
@@ -340,6 +343,12 @@ export class GatewayCall {
   /** Node shutdown: BYE an answered call, refuse a pending one. */
   async shutdown(): Promise<void> {
     if (this.ended) return;
+    if (this.#answered && !this.#dialog) {
+      // Answered, ACK not in yet: a BYE must wait for it (RFC 3261 §15) — briefly, the caller may be gone.
+      await Promise.race([this.#acknowledged, sleep(SHUTDOWN_BYE_WAIT_MS)]);
+      if (this.ended) return;
+      if (!this.#dialog) return this.#finish(this.snapshot.outcome ?? 'NODE_CAPACITY', 'node');
+    }
     if (this.#dialog) {
       const bye = this.#dialog.bye([['Reason', SHUTDOWN_REASON]]).catch(() => {});
       this.#finish(this.snapshot.outcome ?? 'NODE_CAPACITY', 'node');
