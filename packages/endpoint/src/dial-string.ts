@@ -29,6 +29,16 @@ export function parseDialString(input: string): DialTarget {
   if (!parsed.user) throw new ConfigError('dial', `"${input}" has no user part (expected <meeting id>@<host>)`);
   const tp = parsed.params.get('transport')?.toLowerCase();
   if (tp !== undefined && tp !== 'udp' && tp !== 'tcp' && tp !== 'tls') throw new ConfigError('dial', `"${input}": transport=${tp} is not one of udp, tcp, tls`);
+  if (parsed.scheme === 'sips' && tp === 'udp') throw new ConfigError('dial', `"${input}": a sips: address cannot use transport=udp (RFC 3261 §26.2: SIPS needs TLS)`);
   const host = parsed.host.startsWith('[') ? parsed.host.slice(1, -1) : parsed.host;
   return { uri, parsed, host, port: parsed.port ?? undefined, transport: tp as DialTarget['transport'], secure: parsed.scheme === 'sips' };
+}
+
+/**
+ * The transport a multi-transport UA uses for a dial (RFC 3263 §4.1): the URI's `transport` parameter, TLS
+ * for a sips: URI (or `transport=tls`), else the UA's own preference.
+ */
+export function dialTransport(target: DialTarget, preferred: 'udp' | 'tcp' | 'tls'): 'udp' | 'tcp' | 'tls' {
+  if (target.secure || target.transport === 'tls') return 'tls';
+  return target.transport ?? preferred;
 }

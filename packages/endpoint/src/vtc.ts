@@ -1,9 +1,13 @@
-import { silentLogger, type Logger } from '@gwsim/common';
+import { ConfigError, GwsimError, silentLogger, type Logger } from '@gwsim/common';
 import { SipResolver, type SipTarget } from '@gwsim/dns';
-import { createOffer, dtmfEvent, dtmfRelayBody, encodeTelephoneEvent, markedState, parseSdp, rtpMaps, RtpPort, serializeSdp, type MarkedState } from '@gwsim/media';
-import { GwsimError, sleep } from '@gwsim/common';
-import { UdpTransport, UserAgent, type Dialog, type SipResponse, type TimerSettings } from '@gwsim/sip';
-import { parseDialString } from './dial-string.ts';
+import { TcpTransport, TlsTransport, UdpTransport, UserAgent, type SipResponse, type SipTargetResolver, type TimerSettings, type TlsCredentials, type Transport } from '@gwsim/sip';
+import { dialTransport, parseDialString } from './dial-string.ts';
+import { EndpointMedia } from './endpoint-media.ts';
+import type { EndpointPersona, PersonaDialResult } from './persona-types.ts';
+import { VtcCall } from './vtc-call.ts';
+
+export type VtcTransport = 'udp' | 'tcp' | 'tls';
+export const VTC_TRANSPORTS: readonly VtcTransport[] = Object.freeze(['udp', 'tcp', 'tls']);
 
 export interface VtcOptions {
   /** Persona name; also the SIP user part (`sip:<name>@<domain>`). */
@@ -12,7 +16,18 @@ export interface VtcOptions {
   domain?: string;
   /** The endpoint's own loopback address. */
   address: string;
+  /** Listening port of the preferred transport (default 0: any). */
   sipPort?: number;
+  /**
+   * Transport for calls and REGISTER (default udp). A dial string can still ask for another one: its
+   * `transport=` parameter, or TLS for `sips:` (RFC 3263 §4.1); that transport is opened on first use.
+   */
+  transport?: VtcTransport;
+  /**
+   * TLS trust for the nodes' certificates (`ca`, `rejectUnauthorized`, `servername`). With `key` and `cert`
+   * the VTC also listens for TLS; without, its TLS transport only dials out.
+   */
+  tls?: TlsCredentials;
   /** DNS servers for RFC 3263 resolution. */
   dns: Array<{ address: string; port: number }>;
   dnsTimeoutMs?: number;
@@ -29,229 +44,128 @@ export interface DialAttempt {
   local: boolean;
 }
 
-export interface DialResult {
-  status: number;
-  reason: string;
-  /** The Reason header of the final response (RFC 3326), if any. */
-  reasonHeader: string | null;
-  warning: string | null;
-  setupMs: number;
+export interface DialResult extends PersonaDialResult {
   attempts: DialAttempt[];
   call: VtcCall | null;
-}
-
-export type DtmfMethod = 'rfc4733' | 'info';
-
-/**
- * An answered call. The caller tells where it is by what it receives: the node plays marked frames for the
- * Virtual Reception prompt, the lobby splash and the meeting (`MEDIA_MARKERS`).
- */
-export class VtcCall {
-  readonly dialog: Dialog;
-  readonly rtp: RtpPort;
-  readonly remoteMedia: { address: string; port: number } | null;
-  /** The SDP answer from the 200 OK. */
-  readonly answer: string;
-  readonly ended: Promise<{ by: 'local' | 'remote'; reason: string | null }>;
-  /** Marked media states seen, in order, with the time each was first received. */
-  readonly mediaStates: Array<{ state: MarkedState; at: number }> = [];
-  #timer: NodeJS.Timeout | null = null;
-  #waiters = new Set<() => void>();
-  #isEnded = false;
-  readonly #telephoneEventPt: number;
-
-  constructor(dialog: Dialog, rtp: RtpPort, answer: string) {
-    this.dialog = dialog;
-    this.rtp = rtp;
-    this.answer = answer;
-    this.remoteMedia = mediaTarget(answer);
-    this.#telephoneEventPt = telephoneEventPt(answer) ?? 101;
-    rtp.onPacket((_h, payload) => {
-      const state = markedState(payload);
-      if (state && this.mediaStates.at(-1)?.state !== state) {
-        this.mediaStates.push({ state, at: Date.now() });
-        for (const w of [...this.#waiters]) w();
-      }
-    });
-    this.ended = new Promise((resolve) => {
-      dialog.on('terminated', (r) => {
-        this.#isEnded = true;
-        this.#stopMedia();
-        void rtp.close();
-        for (const w of [...this.#waiters]) w();
-        resolve({ by: r.by, reason: r.request?.headers.get('Reason') ?? null });
-      });
-    });
-  }
-
-  /** The marked state of the media received most recently, or null before any. */
-  get mediaState(): MarkedState | null {
-    return this.mediaStates.at(-1)?.state ?? null;
-  }
-
-  /**
-   * Resolve when media of `state` arrives; resolve false when the call ends first or `timeoutMs` passes.
-   */
-  waitForMedia(state: MarkedState, timeoutMs: number): Promise<boolean> {
-    if (this.mediaStates.some((m) => m.state === state)) return Promise.resolve(true);
-    if (this.#isEnded) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const check = () => {
-        const ok = this.mediaStates.some((m) => m.state === state);
-        if (ok || this.#isEnded) done(ok);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-        resolve(ok);
-      };
-      this.#waiters.add(check);
-    });
-  }
-
-  /** Send 20 ms G.711 µ-law frames of silence-with-a-counter to the answered media address. */
-  startMedia(): void {
-    if (!this.remoteMedia || this.#timer) return;
-    const payload = Buffer.alloc(160, 0xff);
-    let n = 0;
-    this.#timer = setInterval(() => {
-      payload.writeUInt32BE(n++, 0); // a counter so each payload is distinguishable
-      this.rtp.send(this.remoteMedia!, 0, payload, 160);
-    }, 20);
-  }
-
-  /**
-   * Key DTMF digits: as RFC 4733 telephone-events in the RTP stream (a start packet with the marker bit,
-   * updates, three end packets, all sharing one timestamp) or as SIP INFO with application/dtmf-relay.
-   */
-  async sendDtmf(keys: string, method: DtmfMethod = 'rfc4733', gapMs = 60): Promise<void> {
-    for (const key of keys) {
-      const event = dtmfEvent(key);
-      if (event < 0) throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `"${key}" is not a DTMF key (0-9 * # A-D)`);
-      if (method === 'info') {
-        const res = await this.dialog.request('INFO', { body: dtmfRelayBody(key), contentType: 'application/dtmf-relay' });
-        if (res.status !== 200) throw new GwsimError('GWSIM_ERR_ILLEGAL_STATE', `INFO for DTMF "${key}" answered ${res.status} ${res.reason}`);
-      } else {
-        if (!this.remoteMedia) throw new GwsimError('GWSIM_ERR_ILLEGAL_STATE', 'no remote media address to send telephone-events to');
-        const pt = this.#telephoneEventPt;
-        for (let i = 0; i < 3; i++) {
-          this.rtp.send(this.remoteMedia, pt, encodeTelephoneEvent({ event, end: false, volume: 10, duration: 160 * (i + 1) }), 0, i === 0);
-          await sleep(20);
-        }
-        for (let i = 0; i < 3; i++) this.rtp.send(this.remoteMedia, pt, encodeTelephoneEvent({ event, end: true, volume: 10, duration: 640 }), i === 2 ? 640 : 0);
-      }
-      await sleep(gapMs);
-    }
-  }
-
-  #stopMedia(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-  }
-
-  async hangup(): Promise<SipResponse | null> {
-    this.#stopMedia();
-    if (this.dialog.state === 'terminated') return null;
-    const res = await this.dialog.bye();
-    await this.rtp.close();
-    return res;
-  }
-}
-
-function telephoneEventPt(sdp: string): number | null {
-  try {
-    const audio = parseSdp(sdp).media.find((m) => m.type === 'audio' && m.port > 0);
-    return audio ? (rtpMaps(audio).find((m) => m.encodingName.toLowerCase() === 'telephone-event')?.payloadType ?? null) : null;
-  } catch {
-    return null;
-  }
-}
-
-function mediaTarget(sdp: string): { address: string; port: number } | null {
-  try {
-    const sd = parseSdp(sdp);
-    const audio = sd.media.find((m) => m.type === 'audio' && m.port > 0);
-    const address = audio?.connections[0]?.address ?? sd.connection?.address;
-    return audio && address ? { address, port: audio.port } : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
  * A simulated video room system (VTC): resolves a dial string through DNS per RFC 3263, sends an INVITE with
  * an RTP/AVP offer over our SIP core — whose user agent walks the target list on timeout, transport failure
- * or 503 (§4.3) — and can REGISTER to a node.
+ * or 503 (§4.3) — over UDP, TCP or TLS, and can REGISTER to a node. One user agent per transport in use.
  */
-export class Vtc {
+export class Vtc implements EndpointPersona {
+  readonly kind = 'vtc' as const;
   readonly name: string;
+  /** The preferred transport. */
+  readonly transport: VtcTransport;
+  /** The user agent on the preferred transport. */
   readonly ua: UserAgent;
   readonly resolver: SipResolver;
   readonly #options: VtcOptions;
   readonly #logger: Logger;
+  readonly #uas = new Map<VtcTransport, Promise<UserAgent>>();
+  #closed = false;
 
-  private constructor(options: VtcOptions, ua: UserAgent, resolver: SipResolver, logger: Logger) {
+  private constructor(options: VtcOptions, transport: VtcTransport, ua: UserAgent, resolver: SipResolver, logger: Logger) {
     this.name = options.name;
+    this.transport = transport;
     this.ua = ua;
     this.resolver = resolver;
     this.#options = options;
     this.#logger = logger;
+    this.#uas.set(transport, Promise.resolve(ua));
   }
 
   static async start(options: VtcOptions): Promise<Vtc> {
+    const transport = options.transport ?? 'udp';
+    if (!VTC_TRANSPORTS.includes(transport)) throw new ConfigError('transport', `"${String(transport)}" is not one of ${VTC_TRANSPORTS.join(', ')}`);
     const logger = (options.logger ?? silentLogger).child(`vtc:${options.name}`);
-    // This persona speaks UDP: ask RFC 3263 only for UDP targets, so a zone that prefers TCP/TLS in its
-    // NAPTR records still yields the UDP ones.
-    const resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, retries: options.dnsRetries, transports: ['udp'], logger });
-    const transport = await UdpTransport.create({ address: options.address, port: options.sipPort ?? 0 });
-    const ua = new UserAgent({ transport, timers: options.timers, logger: options.logger, product: `gwsim-vtc/${options.name}`, contactUser: options.name, resolver });
-    return new Vtc(options, ua, resolver, logger);
+    // Each user agent asks RFC 3263 only for targets of its own transport (see `transportResolver`).
+    const resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, retries: options.dnsRetries, logger });
+    const ua = await openUserAgent(options, transport, options.sipPort ?? 0, resolver);
+    return new Vtc(options, transport, ua, resolver, logger);
   }
 
   get aor(): string {
-    return `sip:${this.name}@${this.#options.domain ?? 'example.com'}`;
+    return `sip:${this.name}@${this.#domain}`;
   }
 
-  async #targets(dial: string): Promise<{ uri: string; targets: SipTarget[] }> {
-    const d = parseDialString(dial);
-    const all = await this.resolver.resolve({ host: d.host, port: d.port, transport: d.transport, secure: d.secure });
-    // This persona speaks UDP only for now; TCP/TLS targets are skipped.
-    return { uri: d.uri, targets: all.filter((t) => t.transport === 'udp') };
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get #domain(): string {
+    return this.#options.domain ?? 'example.com';
+  }
+
+  /** The user agent for `transport`, opened on first use. */
+  userAgent(transport: VtcTransport): Promise<UserAgent> {
+    if (this.#closed) return Promise.reject(new GwsimError('GWSIM_ERR_CLOSED', `VTC ${this.name} is closed`));
+    let ua = this.#uas.get(transport);
+    if (!ua) {
+      ua = openUserAgent(this.#options, transport, 0, this.resolver);
+      this.#uas.set(transport, ua);
+      ua.catch(() => this.#uas.delete(transport));
+    }
+    return ua;
   }
 
   /**
    * Place a call. Resolves once the call is answered or finally refused; rejects with GWSIM_ERR_DNS when no
    * target can be resolved. The user agent walks the RFC 3263 target list (§4.3: timeout, transport error,
-   * 503) through our resolver.
+   * 503) through our resolver, on the transport `dialTransport` picks.
    */
   async dial(dialString: string): Promise<DialResult> {
-    const { uri } = parseDialString(dialString);
-    const rtp = await RtpPort.open(this.#options.address);
-    const offer = serializeSdp(createOffer({ address: this.#options.address, audioPort: rtp.port, username: this.name }));
+    const target = parseDialString(dialString);
+    const ua = await this.userAgent(dialTransport(target, this.transport));
+    const media = await EndpointMedia.open(this.#options.address);
     let r;
     try {
-      r = await this.ua.invite({ uri, from: this.aor, fromDisplayName: this.#options.displayName, body: offer }).result;
+      r = await ua.invite({ uri: target.uri, from: this.aor, fromDisplayName: this.#options.displayName, body: media.offer(this.name) }).result;
     } catch (err) {
-      await rtp.close();
+      await media.end();
       throw err;
     }
     // The user agent reports the resolver's own target objects: they are @gwsim/dns SipTargets.
     const attempts: DialAttempt[] = r.attempts.map((a) => ({ target: a.target as SipTarget, status: a.status, reason: a.reason, local: a.local }));
-    for (const a of attempts) this.#logger.debug('attempt', { target: `${a.target.address}:${a.target.port}`, status: a.status });
-    const call = r.dialog ? new VtcCall(r.dialog, rtp, r.response.body.toString('utf8')) : null;
-    if (!call) await rtp.close();
+    for (const a of attempts) this.#logger.debug('attempt', { target: `${a.target.transport}:${a.target.address}:${a.target.port}`, status: a.status });
+    const call = r.dialog ? new VtcCall(r.dialog, media, r.response.body.toString('utf8')) : null;
+    if (!call) await media.end();
     return { status: r.status, reason: r.reason, reasonHeader: r.response.headers.get('Reason') ?? null, warning: r.response.headers.get('Warning') ?? null, setupMs: r.setupMs, attempts, call };
   }
 
-  /** REGISTER our AOR at a node (RFC 3261 §10.2). */
-  async register(dialHost: string, expires = 3600): Promise<SipResponse> {
-    const { targets } = await this.#targets(`sip:${this.name}@${dialHost}`);
-    const domain = this.#options.domain ?? 'example.com';
-    return this.ua.request({ method: 'REGISTER', targets, uri: `sip:${domain}`, from: this.aor, to: this.aor, headers: [['Expires', String(expires)]] });
+  /** REGISTER our AOR at a node (RFC 3261 §10.2) over the preferred transport, resolving `dialHost` per RFC 3263. */
+  async register(dialHost: string = this.#domain, expires = 3600): Promise<SipResponse> {
+    const target = parseDialString(`sip:${this.name}@${dialHost}`);
+    const transport = dialTransport(target, this.transport);
+    const ua = await this.userAgent(transport);
+    const targets = await transportResolver(this.resolver, transport).resolve({ host: target.host, port: target.port, transport: target.transport, secure: target.secure });
+    return ua.request({ method: 'REGISTER', targets, uri: `sip:${this.#domain}`, from: this.aor, to: this.aor, headers: [['Expires', String(expires)]] });
+  }
+
+  dump(): Record<string, unknown> {
+    return { kind: this.kind, name: this.name, aor: this.aor, transport: this.transport, closed: this.#closed, transports: [...this.#uas.keys()] };
   }
 
   async close(): Promise<void> {
-    await this.ua.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    const uas = await Promise.allSettled(this.#uas.values());
+    await Promise.all(uas.map((u) => (u.status === 'fulfilled' ? u.value.close() : undefined)));
   }
+}
+
+/** RFC 3263 for one transport: only its targets (TLS: the `_sips._tcp` / SIPS+D2T ones). */
+function transportResolver(resolver: SipResolver, transport: VtcTransport): SipTargetResolver {
+  return { resolve: (req) => resolver.resolve({ ...req, secure: req.secure === true || transport === 'tls', transports: [transport] }) };
+}
+
+async function openUserAgent(options: VtcOptions, transport: VtcTransport, port: number, resolver: SipResolver): Promise<UserAgent> {
+  const address = options.address;
+  let t: Transport;
+  if (transport === 'udp') t = await UdpTransport.create({ address, port });
+  else if (transport === 'tcp') t = await TcpTransport.create({ address, port });
+  else t = await TlsTransport.create({ address, port, tls: options.tls ?? {} });
+  return new UserAgent({ transport: t, timers: options.timers, logger: options.logger, product: `gwsim-vtc/${options.name}`, contactUser: options.name, resolver: transportResolver(resolver, transport) });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDialString } from '../src/index.ts';
+import { dialTransport, parseDialString } from '../src/index.ts';
 
 describe('parseDialString', () => {
   it.each([
@@ -18,7 +18,22 @@ describe('parseDialString', () => {
     ['tel:+15551234', /only sip: and sips:/],
     ['sip:1@host;transport=sctp', /transport=sctp is not one of udp, tcp, tls/],
     ['sip:1@bad host', /not a SIP address/],
+    ['sips:1@vc.example.com;transport=udp', /dial: "sips:1@vc.example.com;transport=udp": a sips: address cannot use transport=udp/],
   ])('rejects %j', (input, re) => {
     expect(() => parseDialString(input)).toThrow(re);
+  });
+});
+
+describe('dialTransport (RFC 3263 §4.1)', () => {
+  it.each([
+    ['sip:1@vc.example.com', 'udp', 'udp'],
+    ['sip:1@vc.example.com', 'tcp', 'tcp'],
+    ['sip:1@vc.example.com;transport=tcp', 'udp', 'tcp'],
+    ['sip:1@vc.example.com;transport=tls', 'udp', 'tls'],
+    ['sips:1@vc.example.com', 'udp', 'tls'],
+    ['sips:1@vc.example.com;transport=tcp', 'tcp', 'tls'],
+    ['sip:1@127.0.0.11;transport=udp', 'tls', 'udp'],
+  ] as const)('%s with preference %s → %s', (dial, preferred, want) => {
+    expect(dialTransport(parseDialString(dial), preferred)).toBe(want);
   });
 });
