@@ -60,6 +60,9 @@ describe('ConferencingNode with the real Meet mock over HTTP', () => {
     const r = await dial(m.meetingId).result;
     expect(r.status).toBe(200);
     const ended = new Promise<string | undefined>((resolve) => (r.dialog as Dialog).on('terminated', (e) => resolve(e.request?.headers.get('Reason'))));
+    // 200 answers the lobby wait; the lock must come once the host's admission has put the call in the meeting.
+    for (let i = 0; i < 100 && node.calls()[0]?.state !== 'connected'; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(node.calls()[0]?.state).toBe('connected');
     meet.service.setHost(m.meetingId, { videoLock: true });
     expect(await ended).toBe('SIP;cause=403;text="Host has turned off video for participants"');
     expect(node.calls()[0]).toMatchObject({ state: 'ended', outcome: 'CONNECTED', endedBy: 'meet', endCause: 'VIDEO_LOCKED' });
