@@ -50,6 +50,9 @@ export const DEFAULT_VIDEO_CODECS: readonly RtpCodec[] = Object.freeze([
   { payloadType: 97, name: 'H264', clockRate: 90000, fmtp: 'profile-level-id=42e01f;packetization-mode=1' },
 ]);
 
+/** VP8 (RFC 7741) on a dynamic payload type: what the synthetic VideoSource sends and WebRTC legs prefer. */
+export const VP8_CODEC: Readonly<RtpCodec> = Object.freeze({ payloadType: 96, name: 'VP8', clockRate: 90000 });
+
 export function sameCodec(a: Omit<RtpCodec, 'payloadType'>, b: Omit<RtpCodec, 'payloadType'>): boolean {
   return a.name.toLowerCase() === b.name.toLowerCase() && a.clockRate === b.clockRate && (a.channels ?? 1) === (b.channels ?? 1);
 }

@@ -26,6 +26,7 @@ export {
   sameCodec,
   STATIC_PAYLOAD_TYPES,
   TELEPHONE_EVENT,
+  VP8_CODEC,
   type RtpCodec,
 } from './codecs.ts';
 export {
@@ -37,7 +38,29 @@ export {
   type NegotiatedStream,
   type OfferOptions,
 } from './offer-answer.ts';
-export { RtpPort, readRtpHeader, writeRtpHeader, RTP_HEADER_BYTES, type RtpHeader, type RtpStats } from './rtp.ts';
+export {
+  RtpPort,
+  readRtpHeader,
+  rtpPayloadOffset,
+  writeRtpHeader,
+  writeRtpHeaderFields,
+  RTP_HEADER_BYTES,
+  type RawPacketListener,
+  type RtpHeader,
+  type RtpStats,
+} from './rtp.ts';
+export * from './rtcp.ts';
+export * from './rtp-stats.ts';
+export * from './rtp-rewriter.ts';
+export * from './probe-payload.ts';
+export * from './e-model.ts';
+export * from './latency-histogram.ts';
+export * from './ticker.ts';
+export * from './sdp-content.ts';
+export * from './savpf-offer-answer.ts';
+export * from './sources/index.ts';
+export * from './media-stream-types.ts';
+export { MediaSession } from './media-stream.ts';
 export * from './dtmf.ts';
 export * from './media-markers.ts';
 export * from './webrtc/index.ts';

@@ -12,7 +12,8 @@ import {
   sameCodec,
   type RtpCodec,
 } from './codecs.ts';
-import { answerDirection, mediaDirection, ptime, type Direction } from './sdp-attributes.ts';
+import { hasRtcpMux, isSlides } from './sdp-content.ts';
+import { answerDirection, findAttribute, mediaDirection, ptime, type Direction } from './sdp-attributes.ts';
 import type { Attribute, MediaDescription, SessionDescription } from './sdp-types.ts';
 
 export interface CodecPreferences {
@@ -26,6 +27,13 @@ export interface OfferOptions {
   readonly audioPort: number;
   /** Adds an H.264 video stream when given. */
   readonly videoPort?: number;
+  /**
+   * Adds a second video stream for presentation content (`a=content:slides`, RFC 4796) with the video
+   * codecs; the main video stream is then marked `a=content:main`.
+   */
+  readonly contentPort?: number;
+  /** Offer RTP and RTCP on one port (`a=rtcp-mux`, RFC 5761) on every stream (default false). */
+  readonly rtcpMux?: boolean;
   /** o= session id (and initial version); defaults to the current time in seconds. */
   readonly sessionId?: string;
   readonly username?: string;
@@ -40,6 +48,13 @@ export interface AnswerOptions {
   readonly audioPort: number;
   /** Without it, offered video is rejected (port 0). */
   readonly videoPort?: number;
+  /**
+   * Accepts the first offered `a=content:slides` video on this port (other video goes to videoPort).
+   * Without it a slides stream is treated like any other video stream.
+   */
+  readonly contentPort?: number;
+  /** Accept `a=rtcp-mux` where it is offered (default true). */
+  readonly rtcpMux?: boolean;
   readonly sessionId?: string;
   readonly username?: string;
   /** What we support, in preference order only as a tie-break: the offerer's order decides (RFC 3264 §6.1). */
@@ -109,17 +124,26 @@ function rtpSection(type: string, port: number, codecs: readonly RtpCodec[], ext
 export function createOffer(options: OfferOptions): SessionDescription {
   checkPort(options.audioPort, 'audioPort');
   checkPort(options.videoPort, 'videoPort');
+  checkPort(options.contentPort, 'contentPort');
   const sd = sessionBase(options);
   const direction: Attribute = { name: options.direction ?? 'sendrecv', value: null };
+  const mux: Attribute[] = options.rtcpMux ? [{ name: 'rtcp-mux', value: null }] : [];
   const packetization = options.ptime ?? 20;
   sd.media.push(
     rtpSection('audio', options.audioPort, options.codecs?.audio ?? DEFAULT_AUDIO_CODECS, [
       { name: 'ptime', value: String(packetization) },
       direction,
+      ...mux,
     ]),
   );
+  const withContent = options.contentPort !== undefined;
+  const videoCodecs = options.codecs?.video ?? DEFAULT_VIDEO_CODECS;
   if (options.videoPort !== undefined) {
-    sd.media.push(rtpSection('video', options.videoPort, options.codecs?.video ?? DEFAULT_VIDEO_CODECS, [{ ...direction }]));
+    const content: Attribute[] = withContent ? [{ name: 'content', value: 'main' }] : [];
+    sd.media.push(rtpSection('video', options.videoPort, videoCodecs, [...content, { ...direction }, ...mux]));
+  }
+  if (options.contentPort !== undefined) {
+    sd.media.push(rtpSection('video', options.contentPort, videoCodecs, [{ name: 'content', value: 'slides' }, { ...direction }, ...mux]));
   }
   return sd;
 }
@@ -141,34 +165,41 @@ function choose(offered: MediaDescription, ours: readonly RtpCodec[]): { primary
 
 /**
  * Answer an offer per RFC 3264 §6: one m= line per offered line, same order; the first audio and the first
- * video stream are accepted when we have a port and a common codec (the offer's first supported one, with its
- * payload type and fmtp), anything else is rejected with port 0. telephone-event is kept when offered.
+ * video stream (and, with `contentPort`, the first slides video) are accepted when we have a port and a
+ * common codec (the offer's first supported one, with its payload type and fmtp), anything else is rejected
+ * with port 0. telephone-event is kept when offered; `a=content` is mirrored; `a=rtcp-mux` is accepted.
  */
 export function createAnswer(offer: SessionDescription, options: AnswerOptions): SessionDescription {
   checkPort(options.audioPort, 'audioPort');
   checkPort(options.videoPort, 'videoPort');
+  checkPort(options.contentPort, 'contentPort');
   const sd = sessionBase(options);
-  const ports: Record<string, number | undefined> = { audio: options.audioPort, video: options.videoPort };
+  const ports: Record<string, number | undefined> = { audio: options.audioPort, video: options.videoPort, content: options.contentPort };
   const ours: Record<string, readonly RtpCodec[]> = {
     audio: options.codecs?.audio ?? DEFAULT_AUDIO_CODECS,
     video: options.codecs?.video ?? DEFAULT_VIDEO_CODECS,
   };
   const used = new Set<string>();
   for (const offered of offer.media) {
-    const port = ports[offered.type];
-    const choice = port !== undefined && offered.port !== 0 && !used.has(offered.type) && RTP_PROFILES.has(offered.protocol)
+    // with a content port, a slides video is its own stream (RFC 4796); without one it is just video
+    const role = options.contentPort !== undefined && isSlides(offered) ? 'content' : offered.type;
+    const port = ports[role];
+    const choice = port !== undefined && offered.port !== 0 && !used.has(role) && RTP_PROFILES.has(offered.protocol)
       ? choose(offered, ours[offered.type] ?? [])
       : null;
     if (port === undefined || choice === null) {
       sd.media.push(rejected(offered));
       continue;
     }
-    used.add(offered.type);
+    used.add(role);
     const codecs = choice.dtmf ? [choice.primary, choice.dtmf] : [choice.primary];
     const extra: Attribute[] = [];
     const offeredPtime = ptime(offered);
     if (offeredPtime !== undefined) extra.push({ name: 'ptime', value: String(offeredPtime) });
+    const content = findAttribute(offered.attributes, 'content');
+    if (content?.value != null) extra.push({ name: 'content', value: content.value });
     extra.push({ name: answerDirection(mediaDirection(offered, offer), options.direction), value: null });
+    if ((options.rtcpMux ?? true) && hasRtcpMux(offered)) extra.push({ name: 'rtcp-mux', value: null });
     const section = rtpSection(offered.type, port, codecs, extra);
     section.protocol = offered.protocol;
     sd.media.push(section);
