@@ -3,6 +3,7 @@ import type { RoutingConfig } from '@gwsim/dialplan';
 import { MeetChannelClient, MeetClient, type MeetInteropClient } from '@gwsim/meet';
 import { Registrar, TcpTransport, TlsTransport, UdpTransport, UserAgent, WsTransport, type Binding, type IncomingInvite, type RegistrarOptions, type TimerSettings, type TlsCredentials, type Transport, type TransportAddress, type TransportProtocol } from '@gwsim/sip';
 import { AdminServer } from './admin-server.ts';
+import { MediaHopMetrics } from './bridge-metrics.ts';
 import { MediaTicker } from './call-media.ts';
 import { CapacityPool, type CallQuality } from './capacity.ts';
 import { GatewayCall, type CallSnapshot, type LobbyPresentation } from './gateway-call.ts';
@@ -38,6 +39,12 @@ export interface ConferencingNodeOptions {
   lobby?: LobbyPresentation;
   /** false: send no media (signalling-only load runs). Default true: marked reception/lobby/meeting frames. */
   media?: boolean;
+  /**
+   * Bridge each call's media to Meet (call-bridge.ts): a WebRTC leg per call (the join carries an
+   * `sdpOffer`), endpoint RTP forwarded both ways once admitted, the node's waiting media in the lobby.
+   * Default false: the node plays marked frames and Meet gets no offer.
+   */
+  bridge?: boolean;
   /** Virtual Reception inter-digit timeout (default 5000 ms). */
   receptionDigitTimeoutMs?: number;
   overload?: OverloadOptions;
@@ -116,6 +123,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly capacity: CapacityPool;
   readonly overload: OverloadGuard;
   readonly metrics: NodeMetrics;
+  readonly mediaMetrics: MediaHopMetrics;
   readonly #media: MediaTicker;
   admin: AdminServer | null = null;
   readonly #options: ConferencingNodeOptions;
@@ -147,6 +155,9 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       capacityUsed: () => this.capacity.used,
       capacityTotal: () => this.capacity.total,
       registrations: () => this.registrar.dump().length,
+    });
+    this.mediaMetrics = new MediaHopMetrics(this.metrics.registry, (into) => {
+      for (const c of this.#active.values()) c.bridge?.addTotals(into);
     });
   }
 
@@ -219,6 +230,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       registrar: this.registrar,
       capacity: this.capacity,
       media: this.#media,
+      bridge: this.#options.bridge ?? false,
       lobby: this.#options.lobby ?? 'answer',
       maxQuality: this.#options.maxQuality ?? 'fullhd',
       receptionDigitTimeoutMs: this.#options.receptionDigitTimeoutMs ?? 5000,
@@ -236,6 +248,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
         this.#finished.push(snap);
         if (this.#finished.length > 1000) this.#finished.shift();
         this.metrics.calls.inc({ outcome: snap.outcome ?? 'UNKNOWN' });
+        this.mediaMetrics.callEnded(snap.media);
         if (snap.lobbyAt !== null) this.metrics.lobbyWait.observe(((snap.admittedAt ?? snap.endedAt ?? Date.now()) - snap.lobbyAt) / 1000);
         this.#logger.info('call ended', { call: c.id, outcome: snap.outcome, endedBy: snap.endedBy, alias: snap.alias });
         this.emit('callEnded', snap);

@@ -1,11 +1,17 @@
 import { newId, sleep, type Logger, type TimerHandle, type Clock } from '@gwsim/common';
 import { routeCall, startVirtualReception, stepVirtualReception, type CallType, type GmsAccessToken, type RoutingConfig, type RoutingVirtualReception, type VrInput } from '@gwsim/dialplan';
-import { createAnswer, parseDtmfInfo, parseSdp, serializeSdp, type SessionDescription } from '@gwsim/media';
+import { createAnswer, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, parseDtmfInfo, parseSdp, serializeSdp, VP8_CODEC, type SessionDescription } from '@gwsim/media';
 import type { JoinEvent, MeetInteropClient } from '@gwsim/meet';
 import { aorOf, formatReason, type Dialog, type IncomingInvite, type Registrar } from '@gwsim/sip';
+import { openCallBridge } from './bridge-setup.ts';
+import type { BridgeSnapshot } from './bridge-stats.ts';
+import type { CallBridge } from './call-bridge.ts';
 import { CallMedia, type MediaTicker } from './call-media.ts';
 import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
 import { isOutcomeCode, OUTCOMES, reasonHeader, refusalHeaders, type OutcomeCode } from './outcomes.ts';
+
+/** What a bridging node accepts from the endpoint: what it can forward to WebRTC unchanged (Opus, VP8) too. */
+const BRIDGE_CODECS = { audio: DEFAULT_AUDIO_CODECS, video: [VP8_CODEC, ...DEFAULT_VIDEO_CODECS] };
 
 /** The Reason on the BYE or 503 a call gets when its node shuts down. */
 const SHUTDOWN_REASON = formatReason({ protocol: 'SIP', cause: 503, text: 'Conferencing Node shutting down' });
@@ -48,6 +54,8 @@ export interface CallSnapshot {
   /** Why a connected call ended when Meet ended it (VIDEO_LOCKED, MEETING_ENDED, …). */
   endCause: OutcomeCode | null;
   rtp: { packetsIn: number; packetsOut: number } | null;
+  /** The media bridge to Meet (node option `bridge`): packets/bytes per hop and loss; null without one. */
+  media: BridgeSnapshot | null;
 }
 
 export interface CallContext {
@@ -59,6 +67,8 @@ export interface CallContext {
   registrar: Registrar;
   capacity: CapacityPool;
   media: MediaTicker;
+  /** Carry the call's media to Meet over WebRTC (call-bridge.ts); default off. */
+  bridge?: boolean;
   lobby: LobbyPresentation;
   maxQuality: CallQuality;
   receptionDigitTimeoutMs: number;
@@ -83,6 +93,7 @@ export class GatewayCall {
   readonly #ctx: CallContext;
   readonly snapshot: CallSnapshot;
   #offer: SessionDescription | null = null;
+  #answerSd: SessionDescription | null = null;
   #answerSdp: string | null = null;
   #media: CallMedia | null = null;
   #reservation: { release(): void } | null = null;
@@ -103,7 +114,7 @@ export class GatewayCall {
     this.snapshot = {
       id: this.id, sipCallId: req.callId, alias: req.uri, caller: req.headers.get('From') ?? '', state: 'routing', outcome: null,
       rule: null, token: null, meetingId: null, participantId: null, entered: null, quality: null, units: null,
-      startedAt: Date.now(), answeredAt: null, lobbyAt: null, admittedAt: null, endedAt: null, endedBy: null, endCause: null, rtp: null,
+      startedAt: Date.now(), answeredAt: null, lobbyAt: null, admittedAt: null, endedAt: null, endedBy: null, endCause: null, rtp: null, media: null,
     };
     inv.on('cancelled', () => this.#finish('CANCELLED', 'caller'));
   }
@@ -136,13 +147,14 @@ export class GatewayCall {
 
   /** RTP port, SDP answer and the call's HD-unit reservation; refuses NODE_CAPACITY when it does not fit. */
   async #prepareMedia(callType: CallType, maxCallrateKbps: number | null): Promise<boolean> {
-    const media = await CallMedia.open(this.#ctx.address, this.#offer!, this.#ctx.media);
+    const media = await CallMedia.open(this.#ctx.address, this.#offer!, this.#ctx.media, { content: this.#ctx.bridge === true });
     if (this.ended) {
       await media.close();
       return false;
     }
     this.#media = media;
-    const answer = createAnswer(this.#offer!, { address: this.#ctx.address, audioPort: media.rtp.port, videoPort: media.videoRtp?.port, sessionId: String(Date.now()), username: this.#ctx.nodeName });
+    const answer = createAnswer(this.#offer!, { address: this.#ctx.address, audioPort: media.rtp.port, videoPort: media.videoRtp?.port, contentPort: media.contentRtp?.port, ...(this.#ctx.bridge && { codecs: BRIDGE_CODECS }), sessionId: String(Date.now()), username: this.#ctx.nodeName });
+    this.#answerSd = answer;
     this.#answerSdp = serializeSdp(answer);
     const cost = callCost(this.#offer!, answer, { callType, maxQuality: this.#ctx.maxQuality, maxCallrateKbps });
     this.snapshot.quality = cost.quality;
@@ -162,8 +174,13 @@ export class GatewayCall {
     this.snapshot.state = 'joining';
     this.#tokenSecret = token.token;
     const displayName = req.from.displayName ?? req.from.uri.user ?? 'Video system';
-    const result = await this.#ctx.meet.join({ token: token.token, meetingId, displayName });
-    if (!result.ok) return this.#fail(isOutcomeCode(result.code) ? result.code : 'MEET_UNAVAILABLE', 'node', result.message);
+    const bridge = this.#ctx.bridge ? await this.#openBridge() : null;
+    const result = await this.#ctx.meet.join({ token: token.token, meetingId, displayName, ...(bridge && { sdpOffer: bridge.offer }) });
+    if (!result.ok) {
+      void bridge?.close();
+      return this.#fail(isOutcomeCode(result.code) ? result.code : 'MEET_UNAVAILABLE', 'node', result.message);
+    }
+    if (bridge) await this.#acceptBridge(bridge, result.sdpAnswer);
     this.#joinId = result.joinId;
     this.snapshot.participantId = result.participantId;
     if (this.ended) return void this.#leave(); // CANCEL arrived while joining
@@ -182,6 +199,30 @@ export class GatewayCall {
       this.#inv.progress(183, { body: this.#answerSdp! });
     } else {
       this.#inv.progress(180);
+    }
+  }
+
+  /** The WebRTC leg's offer; a bridge that cannot be set up leaves the call signalling-only (logged). */
+  async #openBridge(): Promise<CallBridge | null> {
+    try {
+      const bridge = await openCallBridge({ address: this.#ctx.address, offer: this.#offer!, answer: this.#answerSd!, media: this.#media!, name: `bridge ${this.id}`, logger: this.#ctx.logger });
+      if (!this.ended) return bridge;
+      void bridge.close();
+    } catch (err) {
+      this.#ctx.logger.warn('media bridge not set up', { call: this.id, error: (err as Error).message });
+    }
+    return null;
+  }
+
+  async #acceptBridge(bridge: CallBridge, sdpAnswer: string | undefined): Promise<void> {
+    try {
+      if (sdpAnswer === undefined) throw new Error('Meet answered the join without an sdpAnswer (media off?)');
+      await bridge.accept(sdpAnswer);
+      if (this.ended) throw new Error('call ended');
+      this.#media!.attachBridge(bridge);
+    } catch (err) {
+      void bridge.close();
+      if (!this.ended) this.#ctx.logger.warn('media bridge not connected', { call: this.id, error: (err as Error).message });
     }
   }
 
@@ -324,6 +365,7 @@ export class GatewayCall {
     this.#digitTimer?.cancel();
     this.#reservation?.release();
     void this.#media?.close();
+    this.snapshot.media = this.#media?.bridge?.stats() ?? null; // closing: counts final, mode closed
     // Leaving ends the join, and Meet closes its event stream after the final event: no abort (and no
     // AbortError with a stack trace) per call. The abort stays as a backstop for a stream that lingers.
     const events = this.#events;
@@ -361,7 +403,15 @@ export class GatewayCall {
 
   dump(): CallSnapshot {
     const s = { ...this.snapshot };
-    if (this.#media && !this.ended) s.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
+    if (this.#media && !this.ended) {
+      s.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
+      s.media = this.#media.bridge?.stats() ?? null;
+    }
     return s;
+  }
+
+  /** The live bridge (node metrics read its hop counters), null without one or once ended. */
+  get bridge(): CallBridge | null {
+    return this.ended ? null : (this.#media?.bridge ?? null);
   }
 }

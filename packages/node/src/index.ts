@@ -9,3 +9,6 @@ export * from './admin-server.ts';
 export * from './call-media.ts';
 export * from './gateway-call.ts';
 export * from './conferencing-node.ts';
+export { CallBridge, type BridgeStreamSpec } from './call-bridge.ts';
+export * from './bridge-stats.ts';
+export { openCallBridge } from './bridge-setup.ts';

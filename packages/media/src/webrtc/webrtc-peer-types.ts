@@ -27,6 +27,8 @@ export interface OfferOptions {
   readonly audio?: boolean;
   /** Offer a VP8/H.264 video stream (default true). */
   readonly video?: boolean;
+  /** Offer a second video stream for presentation content (a=content:slides on the SIP side; default false). */
+  readonly content?: boolean;
 }
 
 export interface TrackStats {

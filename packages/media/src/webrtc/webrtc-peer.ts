@@ -101,6 +101,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.#take('offerer');
     if (options.audio ?? true) this.#pc.addTransceiver('audio', { direction: 'sendrecv' });
     if (options.video ?? true) this.#pc.addTransceiver('video', { direction: 'sendrecv' });
+    if (options.content) this.#pc.addTransceiver('video', { direction: 'sendrecv' });
     if (this.#tracks.size === 0) throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', 'an offer needs audio, video or both');
     await this.#pc.setLocalDescription(await this.#pc.createOffer());
     return this.#localSdp();

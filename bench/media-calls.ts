@@ -1,0 +1,234 @@
+/**
+ * Bridged media at load: N concurrent calls through a Conferencing Node with `bridge: true` (endpoint plain
+ * RTP ⇄ node ⇄ WebRTC/SRTP ⇄ Meet echo), audio-only and audio+video, beside a raw werift PeerConnection pair
+ * at the same packet rate in the same run.
+ *
+ *   npx tsx bench/media-calls.ts [--calls 10,40] [--kinds audio,av] [--seconds 5]
+ *
+ * The node runs in this process alone; the endpoints (MediaSessions + a SIP UA) and the Meet mock run in a
+ * child process, so this process's CPU time (process.cpuUsage) over the measurement window divided by the
+ * packets the node forwarded (node→Meet + node→endpoint) is the node's cost per forwarded packet. The raw
+ * pair: a WebRtcPeer here sends probe-sized payloads to a peer in the child that echoes; CPU per packet is
+ * this process's time over packets sent + received (each packet crosses werift once here, as in the node).
+ * Loss: RFC 3550 at the endpoints (after the echo round trip) and at the node on both legs.
+ * Addresses: 127.0.63.11 (node), .12 (raw peer), .20/.21 (Meet, raw echo), .100 (endpoints).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@gwsim/common';
+import { defaultRules, validateRoutingConfig } from '@gwsim/dialplan';
+import { createOffer, DEFAULT_AUDIO_CODECS, echoLoop, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, WebRtcPeer } from '@gwsim/media';
+import { MeetServer } from '@gwsim/meet';
+import { ConferencingNode, type CallSnapshot } from '@gwsim/node';
+import { UdpTransport, UserAgent, type Dialog } from '@gwsim/sip';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+const NODE = '127.0.63.11';
+const RAW = '127.0.63.12';
+const MEET = '127.0.63.20';
+const RAW_ECHO = '127.0.63.21';
+const EP = '127.0.63.100';
+const SIP_PORT = 5060;
+
+type Msg = Record<string, unknown> & { t: string };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function ask(child: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
+  return new Promise((resolve) => {
+    const on = (m: Msg) => {
+      if (m.t !== reply) return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- child
+async function childMain(): Promise<void> {
+  const send = (m: Msg) => process.send!(m);
+  const meet = await MeetServer.start({ address: MEET, port: 0, adminKey: 'bench-admin-key', logger: silentLogger });
+  meet.service.createTenant({ domain: 'example.com', users: [{ email: 'host@example.com' }] });
+  const trusted = meet.service.createToken('example.com', { name: 'trusted', trusted: true }).secret;
+  const untrusted = meet.service.createToken('example.com', { name: 'untrusted', trusted: false }).secret;
+  const ua = new UserAgent({ transport: await UdpTransport.create({ address: EP }), timers: { T1: 100 } });
+  const ticker = new Ticker({ intervalMs: 10 });
+  let sessions: MediaSession[] = [];
+  let dialogs: Dialog[] = [];
+  let rawEcho: WebRtcPeer | null = null;
+  let meetingNo = 0;
+  send({ t: 'ready', meetUrl: meet.url, trusted, untrusted });
+  process.on('message', (m: Msg) => {
+    void (async () => {
+      if (m.t === 'calls') {
+        const n = m.n as number;
+        const video = m.kind === 'av';
+        const audio = DEFAULT_AUDIO_CODECS.filter((c) => c.name === 'opus' || c.name === 'telephone-event');
+        const setups = Array.from({ length: n }, async () => {
+          const s = await MediaSession.open({ address: EP, streams: video ? ['audio', 'video'] : ['audio'], audio: { codec: 'opus' }, video: { bitrate: 300_000 }, rtcpIntervalMs: 1000 });
+          const id = String(3000000000000 + ++meetingNo);
+          meet.service.createMeeting({ organizer: 'host@example.com', meetingId: id, onKnock: { kind: 'admit', afterMs: 0 } });
+          const offer = serializeSdp(createOffer({ address: EP, audioPort: s.port('audio').port, videoPort: video ? s.port('video').port : undefined, rtcpMux: true, codecs: { audio, video: [VP8_CODEC] } }));
+          const r = await ua.invite({ destination: { address: NODE, port: SIP_PORT }, uri: `sip:${id}@vc.example.com`, from: 'sip:guest@example.com', body: offer }).result;
+          if (r.status !== 200 || !r.dialog) throw new Error(`call ${id}: ${r.status} ${r.reason}`);
+          s.setRemotes(mediaTargets(parseSdp(r.response.body.toString('utf8'))));
+          s.start(ticker);
+          sessions.push(s);
+          dialogs.push(r.dialog);
+        });
+        await Promise.all(setups);
+        send({ t: 'calls-up' });
+      } else if (m.t === 'stop-calls') {
+        for (const s of sessions) s.stop();
+        await sleep(500);
+        let sent = 0;
+        let received = 0;
+        let lost = 0;
+        const rtt: number[] = [];
+        for (const s of sessions) {
+          const st = s.stats();
+          sent += st.totals.sent.packets;
+          received += st.totals.received.packets;
+          lost += st.totals.received.lost;
+          const a = st.streams.audio?.rtt;
+          if (a) rtt.push(a.p50Ms);
+        }
+        await Promise.all(dialogs.map((d) => d.bye().catch(() => {})));
+        await Promise.all(sessions.map((s) => s.close()));
+        sessions = [];
+        dialogs = [];
+        rtt.sort((a, b) => a - b);
+        send({ t: 'calls-stats', sent, received, lost, rttP50: rtt[Math.floor(rtt.length / 2)] ?? null });
+      } else if (m.t === 'raw-offer') {
+        rawEcho = await WebRtcPeer.create({ address: RAW_ECHO, name: 'raw-echo' });
+        const answer = await rawEcho.acceptOffer(m.sdp as string);
+        send({ t: 'raw-answer', sdp: answer });
+        await rawEcho.waitConnected(10_000);
+        echoLoop(rawEcho).start();
+      } else if (m.t === 'raw-close') {
+        await rawEcho?.close();
+        send({ t: 'raw-closed' });
+      } else if (m.t === 'exit') {
+        await ua.close();
+        await meet.close();
+        process.exit(0);
+      }
+    })().catch((err: Error) => send({ t: 'error', message: err.message }));
+  });
+}
+
+// ----------------------------------------------------------------------------------------------- main
+function totals(calls: CallSnapshot[]) {
+  const out = { e2n: 0, n2m: 0, m2n: 0, n2e: 0, lostEndpoint: 0, lostMeet: 0 };
+  for (const c of calls) {
+    if (!c.media) continue;
+    out.e2n += c.media.totals.endpoint_to_node.packets;
+    out.n2m += c.media.totals.node_to_meet.packets;
+    out.m2n += c.media.totals.meet_to_node.packets;
+    out.n2e += c.media.totals.node_to_endpoint.packets;
+    out.lostEndpoint += c.media.loss.endpoint.lost;
+    out.lostMeet += c.media.loss.meet.lost;
+  }
+  return out;
+}
+
+async function bridged(child: ChildProcess, node: ConferencingNode, n: number, kind: string, seconds: number) {
+  const up = await ask(child, { t: 'calls', n, kind }, 'calls-up');
+  void up;
+  const live = () => node.calls().filter((c) => c.state !== 'ended');
+  for (let i = 0; i < 100 && !live().every((c) => c.state === 'connected' && c.media?.peer === 'connected'); i++) await sleep(50);
+  await sleep(1000); // warm-up: DTLS timers, first keyframes
+  const t0 = totals(live());
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - w0;
+  const t1 = totals(live());
+  const forwarded = t1.n2m - t0.n2m + (t1.n2e - t0.n2e);
+  const stats = await ask(child, { t: 'stop-calls' }, 'calls-stats');
+  await sleep(300);
+  const ended = node.calls().filter((c) => c.state === 'ended').slice(-n);
+  const final = totals(ended);
+  const cpuUs = cpu.user + cpu.system;
+  return {
+    calls: n,
+    kind,
+    forwardedPerS: Math.round((forwarded / wall) * 1000),
+    cpuUsPerPacket: +(cpuUs / forwarded).toFixed(1),
+    coreShare: +(cpuUs / 1000 / wall).toFixed(2),
+    nodeLoss: { endpointLeg: final.lostEndpoint, meetLeg: final.lostMeet },
+    endpoint: { sent: stats.sent, received: stats.received, lost: stats.lost, audioRttP50Ms: stats.rttP50 === null ? null : +(stats.rttP50 as number).toFixed(2) },
+  };
+}
+
+async function rawPair(child: ChildProcess, packetsPerS: number, seconds: number) {
+  const peer = await WebRtcPeer.create({ address: RAW, name: 'raw' });
+  const offer = await peer.createOffer({ audio: true, video: false });
+  const { sdp } = await ask(child, { t: 'raw-offer', sdp: offer }, 'raw-answer');
+  await peer.acceptAnswer(sdp as string);
+  await peer.waitConnected(10_000);
+  const track = peer.track('audio')!;
+  await sleep(300); // the far end starts echoing once it sees "connected" too
+  const payload = Buffer.alloc(120);
+  const perTick = packetsPerS / 100;
+  let due = 0;
+  const timer = setInterval(() => {
+    due += perTick;
+    for (; due >= 1; due--) track.send(payload, { timestampStep: 960 });
+  }, 10);
+  await sleep(1000);
+  const s0 = { ...track.stats };
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - w0;
+  const s1 = { ...track.stats };
+  clearInterval(timer);
+  await sleep(300);
+  const sentTotal = track.stats.packetsOut;
+  const recvTotal = track.stats.packetsIn;
+  const packets = s1.packetsOut - s0.packetsOut + (s1.packetsIn - s0.packetsIn);
+  await peer.close();
+  await ask(child, { t: 'raw-close' }, 'raw-closed');
+  return { packetsPerS: Math.round((packets / wall) * 1000), cpuUsPerPacket: +((cpu.user + cpu.system) / packets).toFixed(1), coreShare: +((cpu.user + cpu.system) / 1000 / wall).toFixed(2), lost: sentTotal - recvTotal };
+}
+
+async function main(): Promise<void> {
+  const CALLS = arg('calls', '10,40').split(',').map(Number);
+  const KINDS = arg('kinds', 'audio,av').split(',');
+  const SECONDS = Number(arg('seconds', '5'));
+  const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (m: Msg) => m.t === 'error' && console.error('child error:', m.message));
+  const ready = await new Promise<Msg>((resolve) => child.once('message', (m: Msg) => resolve(m)));
+  const routing = validateRoutingConfig({
+    gms_access_tokens: [{ name: 'trusted', token: ready.trusted as string }, { name: 'untrusted', token: ready.untrusted as string }],
+    rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
+  });
+  const node = await ConferencingNode.start({ name: 'px01', address: NODE, sipPort: SIP_PORT, routing, meetUrl: ready.meetUrl as string, logger: silentLogger, bridge: true, capacityUnits: 10_000 });
+  const rows: unknown[] = [];
+  try {
+    for (const kind of KINDS) {
+      for (const n of CALLS) {
+        const b = await bridged(child, node, n, kind, SECONDS);
+        // the raw pair carries the same WebRTC packet rate as the node's Meet leg (both directions)
+        const raw = await rawPair(child, Math.round(b.forwardedPerS / 2), SECONDS);
+        rows.push({ ...b, raw });
+        console.log(JSON.stringify({ ...b, raw }));
+      }
+    }
+  } finally {
+    await node.close();
+    child.send({ t: 'exit' });
+  }
+  void rows;
+}
+
+if (process.argv.includes('--child')) void childMain();
+else await main();
