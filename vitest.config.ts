@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * hundreds of calls per second, with and without packet loss) run one file at a time, so that on a 2-core
  * machine they measure our stack, not contention with the rest of the suite.
  */
-const INTEROP = ['packages/*/test/*interop*.test.ts'];
+const INTEROP = ['packages/*/test/**/*interop*.test.ts', 'sim/test/**/*interop*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,10 +1,12 @@
 #!/bin/sh
-# The tests drive real peers: `dig` (Debian dnsutils) queries the DNS server, SIPp (sip-tester) calls the node. Install what is missing when we
-# can (root with apt-get, as in CI and on a fresh machine), otherwise say exactly what to install.
+# The tests drive real peers: `dig` (Debian dnsutils) queries the DNS server, SIPp (sip-tester) calls the node,
+# Chromium (Debian chromium, at /usr/bin/chromium) opens report.html. Install what is missing when we can (root with
+# apt-get, as in CI and on a fresh machine), otherwise say exactly what to install.
 set -eu
 missing=""
 command -v dig >/dev/null 2>&1 || missing="$missing dnsutils"
 command -v sipp >/dev/null 2>&1 || missing="$missing sip-tester"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "ensure-tools: installing Debian packages:$missing" >&2

@@ -1,0 +1,8 @@
+/** Reports of a run: thresholds, SIP ladders, report.json / junit.xml / report.html. */
+export * from './report-types.ts';
+export { evaluateThresholds, parseThreshold, THRESHOLD_METRICS, type MetricUnit, type Threshold, type ThresholdOp } from './thresholds.ts';
+export { LadderRecorder, ladderEntryFromTrace, renderLadderText, type LadderRecorderDump, type LadderRecorderOptions } from './ladder.ts';
+export { ladderArrows, type LadderArrow } from './ladder-arrows.ts';
+export { renderJunit } from './junit.ts';
+export { renderHtml } from './html.ts';
+export { REPORT_FORMATS, writeReports, type ReportFormat } from './write.ts';
