@@ -52,9 +52,9 @@ export interface LoadPlan {
 
 /** What one call ended as, from the caller's side. */
 export interface CallResult {
-  /** CONNECTED, an outcome code (MEETING_NOT_FOUND, …), DNS_FAILURE, NO_RESPONSE, or ERROR. */
+  /** CONNECTED, an outcome code (MEETING_NOT_FOUND, …, or REJECTED_<code> for an unknown refusal), DNS_FAILURE, NO_RESPONSE, TRANSPORT_ERROR, ABORTED, or ERROR. */
   outcome: string;
-  /** When the call is a failure: timeout, retransmission_exhausted, transport_error, unexpected_response:<code>, bye_failed, dns_failure, error. */
+  /** When the call is a failure: timeout, retransmission_exhausted, transport_error, unexpected_response:<code>, unexpected_bye, bye_failed, dns_failure, aborted, error (see taxonomy.ts). */
   failure?: string;
   /** Final status of the INVITE (0 when none). */
   status: number;
@@ -72,4 +72,52 @@ export interface CallDriver {
   /** Place one call as the entry says, hold it for `holdMs` when answered, hang up, and report. */
   place(entry: MixEntry, holdMs: number, signal: AbortSignal): Promise<CallResult>;
   close(): Promise<void>;
+}
+
+/** Our SIP core as a load driver against an external target (SIPp, a real gateway). Plain data: it crosses to worker threads. */
+export interface SipUacDriverOptions {
+  /** Where every INVITE goes (no DNS: an address). */
+  target: { address: string; port: number; transport: 'udp' | 'tcp' };
+  /** Our side. With several workers, port p becomes p + worker index (0 stays 0: a free port each). */
+  local: { address: string; port?: number };
+  /** User part of From (default `gwsim`). */
+  fromUser?: string;
+  /** Host of From and of Request-URIs built from a bare dial string (default: the target's address:port). */
+  domain?: string;
+  /** RFC 3261 timers, ms (defaults 500/4000/5000). */
+  timers?: { T1?: number; T2?: number; T4?: number };
+  /** Send a small SDP offer in the INVITE (default true). */
+  sdp?: boolean;
+}
+
+/** Where the generator gets its driver: built in this thread, or our SIP UAC from serializable options (can be sharded). */
+export type DriverSource = { kind: 'local'; create: () => Promise<CallDriver> } | { kind: 'sip-uac'; options: SipUacDriverOptions };
+
+/** A live view of a run, every `progressEveryMs`. */
+export interface LoadProgress {
+  elapsedMs: number;
+  /** Calls started per second over the last progress period. */
+  rate: number;
+  attempted: number;
+  active: number;
+  succeeded: number;
+  failed: number;
+  outcomes: Record<string, number>;
+  /** Setup latency p95 so far (ms; with workers, the highest of the workers' p95). */
+  setupP95: number;
+}
+
+export interface RunLoadOptions {
+  /** Abort (Ctrl-C): stop starting calls, hang up the ones in progress, and still return the summary. */
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  /** Default 1000. */
+  progressEveryMs?: number;
+  /** After an abort (or the end of drainMs), how long calls in progress get to hang up before they are counted `aborted` (default 2000). */
+  abortGraceMs?: number;
+  /**
+   * `sip-uac` sources: calls each driver first places to a UAS in its own thread (never the target) to warm
+   * the JIT, so that the run does not start with cold code (default 2000; 0 to skip).
+   */
+  warmUpCalls?: number;
 }
