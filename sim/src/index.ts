@@ -1,6 +1,14 @@
 export * from './scenario-schema.ts';
 export * from './scenario-file.ts';
 export * from './topology.ts';
+export * from './topology-driver.ts';
 export * from './run.ts';
 export * from './summary.ts';
+export * from './explain.ts';
+export * from './samples.ts';
+export * from './progress.ts';
+export * from './repro.ts';
+export * from './up.ts';
+export * from './json-schema.ts';
+export * from './relocate.ts';
 export { main } from './cli.ts';

@@ -1,134 +1,147 @@
-import { errorMessage, GwsimError, sleep, type Logger } from '@gwsim/common';
-import { outcomeFromReason, outcomeFromResponse } from '@gwsim/node';
+/**
+ * One scenario run: start the topology, register endpoints, place the single calls, run the load section,
+ * stop everything, and build the Report (expectations, load summary, thresholds, failed-call samples with
+ * ladders and explanations). An abort (Ctrl-C) stops early and still returns the report, marked interrupted.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Logger } from '@gwsim/common';
+import { runLoad } from './load/generator.ts';
+import type { LoadPlan, LoadProgress, MixEntry } from './load/load-types.ts';
+import { LadderRecorder } from './report/ladder.ts';
+import type { ExpectationResult, LoadSummary, Report } from './report/report-types.ts';
+import { evaluateThresholds } from './report/thresholds.ts';
+import { SampleKeeper } from './samples.ts';
 import type { LoadedScenario } from './scenario-file.ts';
+import type { ScenarioLoad } from './scenario-schema.ts';
 import { Topology } from './topology.ts';
+import { TopologyDriver, type CallRecord } from './topology-driver.ts';
 
-export interface CallReport {
-  name: string;
-  from: string;
-  dial: string;
-  expect: string;
-  /** The outcome the caller observed (from the final response), or `ERROR`/`UNKNOWN`. */
-  got: string;
-  status: number;
-  reason: string;
-  ok: boolean;
-  setupMs: number;
-  /** Node the call reached (address:port of the answering attempt). */
-  target: string | null;
-  attempts: number;
-  /** RTP packets the node received during the hold (connected calls). */
-  rtpToNode: number | null;
-  /** From the INVITE to the first meeting media (includes any lobby wait); null when never in the meeting. */
-  meetingMs: number | null;
-  /** The Reason of the node's BYE when an answered call ended before reaching the meeting. */
-  byeReason: string | null;
-  error?: string;
-}
+export const VERSION = '0.1.0';
 
-export interface RunReport {
-  scenario: string;
-  ok: boolean;
-  durationMs: number;
-  calls: CallReport[];
-  byOutcome: Record<string, number>;
-}
+/** Default seed when a scenario gives none (documented: runs are reproducible unless you change it). */
+export const DEFAULT_SEED = 1;
 
 export interface RunOptions {
   logger: Logger;
-  /** Called with each finished call (for progress output). */
-  onCall?: (c: CallReport) => void;
+  /** Each finished single call (for progress output). */
+  onCall?: (c: CallRecord) => void;
+  /** Live view of the load section. */
+  onProgress?: (p: LoadProgress) => void;
+  /** When a phase starts. */
+  onPhase?: (phase: 'calls' | 'load', detail: string) => void;
   signal?: AbortSignal;
 }
 
-/** Expand `{meeting:label}` placeholders in a dial string to that meeting's 13-digit ID. */
-export function expandDial(dial: string, meetings: Map<string, string>): string {
-  return dial.replace(/\{meeting:([^}]+)\}/g, (_, label: string) => {
-    const id = meetings.get(label);
-    if (!id) throw new Error(`dial string refers to unknown meeting label "${label}"`);
-    return id;
-  });
+export interface RunResult {
+  report: Report;
+  /** The single calls in scenario order (those placed before an interruption). */
+  calls: CallRecord[];
 }
 
-/** Start the topology, register endpoints, place every call, and stop everything. */
-export async function runScenario(loaded: LoadedScenario, options: RunOptions): Promise<RunReport> {
+/** A scenario's load section as the generator's plan (placeholders are expanded by the driver). */
+export function loadPlan(load: ScenarioLoad, seed: number): LoadPlan {
+  const mix: MixEntry[] = load.mix.map((m) => ({ name: m.name, weight: m.weight, from: m.from, dial: m.dial, expect: m.expect, hold: m.hold, dtmf: m.dtmf, dtmfMethod: m.dtmfMethod }));
+  return {
+    stages: load.stages.map((s) => ({ ...s })),
+    maxCalls: load.maxCalls,
+    maxConcurrent: load.maxConcurrent,
+    hold: load.hold ?? { kind: 'fixed', ms: 1000 },
+    mix,
+    seed,
+    workers: load.workers ?? 1,
+    drainMs: load.drainMs,
+    intervalMs: load.intervalMs,
+  };
+}
+
+/** What one expectation looked like, for the report. */
+export function expectationOf(c: CallRecord): ExpectationResult {
+  let detail = c.status ? `${c.status} ${c.reason}` : (c.error ?? c.detail ?? '');
+  if (c.byeReason) detail += `, then BYE (${c.byeReason})`;
+  if (c.failure) detail += ` [${c.failure}]`;
+  return { name: c.name, expected: c.expect, got: c.outcome, ok: c.ok, detail, setupMs: Math.round(c.setupMs) };
+}
+
+/** Start the topology, register endpoints, place every call and the load, stop everything, report. */
+export async function runScenario(loaded: LoadedScenario, options: RunOptions): Promise<RunResult> {
   const s = loaded.scenario;
-  const started = Date.now();
-  const topo = await Topology.start(loaded, options.logger);
-  const calls: CallReport[] = [];
+  const seed = s.seed ?? DEFAULT_SEED;
+  // One listener per call in progress: a busy run has many, which is not a leak.
+  if (options.signal) setMaxListeners(0, options.signal);
+  const startedAt = new Date();
+  const started = performance.now();
+  const recorder = new LadderRecorder({ maxCalls: 2000 }).start();
+  const keeper = new SampleKeeper(recorder, 3);
+  const calls: CallRecord[] = [];
+  let load: LoadSummary | null = null;
+  const singles = s.calls ?? [];
+  let topo: Topology | null = null;
   try {
-    for (const e of s.endpoints) {
-      if (!e.register) continue;
-      const res = await topo.endpoints.get(e.name)!.register(s.topology.dns.domain);
-      if (res.status !== 200) throw new Error(`endpoint ${e.name} could not REGISTER: ${res.status} ${res.reason}`);
+    topo = await Topology.start(loaded, options.logger);
+    await topo.registerEndpoints();
+    const driver = new TopologyDriver(topo, { keeper, onCall: options.onCall });
+    try {
+      if (singles.length) options.onPhase?.('calls', `${singles.length} single calls`);
+      await Promise.all(
+        singles.map(async (c, i) => {
+          await pause(c.startAtMs ?? i * 100, options.signal);
+          if (options.signal?.aborted) return;
+          calls[i] = await driver.placeCall(
+            { name: c.name ?? `call-${i + 1}`, from: c.from, dial: c.dial, expect: c.expect, holdMs: c.holdMs ?? 1000, dtmf: c.dtmf, dtmfMethod: c.dtmfMethod, answerTimeoutMs: c.answerTimeoutMs, hostAction: c.hostAction },
+            options.signal,
+          );
+        }),
+      );
+    } finally {
+      await driver.close();
     }
-    const rtpByCallId = new Map<string, number>();
-    for (const n of topo.nodes) n.on('callEnded', (c) => c.rtp && rtpByCallId.set(c.sipCallId, c.rtp.packetsIn));
-    await Promise.all(
-      s.calls.map(async (c, i) => {
-        await sleep(c.startAtMs ?? i * 100);
-        if (options.signal?.aborted) return;
-        const report = await placeCall(topo, c, i, rtpByCallId);
-        calls[i] = report;
-        options.onCall?.(report);
-      }),
-    );
+    if (s.load && !options.signal?.aborted) {
+      const t = topo;
+      options.onPhase?.('load', describeLoad(s.load));
+      load = await runLoad(loadPlan(s.load, seed), { kind: 'local', create: async () => new TopologyDriver(t, { keeper }) }, { signal: options.signal, onProgress: options.onProgress, progressEveryMs: 1000 });
+    }
   } finally {
-    await topo.close();
+    await topo?.close();
+    recorder.stop();
   }
-  const byOutcome: Record<string, number> = {};
-  for (const c of calls.filter(Boolean)) byOutcome[c.got] = (byOutcome[c.got] ?? 0) + 1;
   const done = calls.filter(Boolean);
-  return { scenario: s.name, ok: done.length === s.calls.length && done.every((c) => c.ok), durationMs: Date.now() - started, calls: done, byOutcome };
+  const expectations = done.map(expectationOf);
+  const thresholds = evaluateThresholds([...(s.thresholds ?? [])], { load, expectations });
+  const interrupted = options.signal?.aborted ?? false;
+  const ok = !interrupted && done.length === singles.length && expectations.every((e) => e.ok) && thresholds.every((t) => t.ok);
+  const report: Report = {
+    tool: { name: 'gwsim', version: VERSION },
+    scenario: { name: s.name, file: loaded.file, description: s.description ?? null, seed },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    ok,
+    interrupted,
+    expectations,
+    load,
+    thresholds,
+    samples: keeper.samples,
+  };
+  return { report, calls: done };
 }
 
-async function placeCall(topo: Topology, c: LoadedScenario['scenario']['calls'][number], i: number, rtpByCallId: Map<string, number>): Promise<CallReport> {
-  const base = { name: c.name ?? `call-${i + 1}`, from: c.from, dial: c.dial, expect: c.expect };
-  try {
-    const dial = expandDial(c.dial, topo.meetings);
-    const vtc = topo.endpoints.get(c.from)!;
-    let r;
-    try {
-      r = await vtc.dial(dial);
-    } catch (err) {
-      if (err instanceof GwsimError && err.code === 'GWSIM_ERR_DNS') return { ...base, dial, got: 'DNS_FAILURE', status: 0, reason: err.message, ok: c.expect === 'DNS_FAILURE', setupMs: 0, target: null, attempts: 0, rtpToNode: null, meetingMs: null, byeReason: null };
-      throw err;
-    }
-    const last = r.attempts.at(-1);
-    let got: string = last?.local ? 'NO_RESPONSE' : (outcomeFromResponse(r.status, r.reason) ?? 'UNKNOWN');
-    let rtpToNode: number | null = null;
-    let meetingMs: number | null = null;
-    let byeReason: string | null = null;
-    const dialedAt = Date.now() - r.setupMs;
-    if (r.call) {
-      // 200 OK means the node answered, not that we are in the meeting: the media tells (lobby splash,
-      // reception prompt, meeting), and a BYE with a Reason says why we never got there.
-      if (c.dtmf) {
-        if (!(await r.call.waitForMedia('reception', 5000))) throw new Error('answered, but no Virtual Reception prompt arrived');
-        await r.call.sendDtmf(c.dtmf, c.dtmfMethod ?? 'rfc4733');
-      }
-      if (await r.call.waitForMedia('meeting', c.answerTimeoutMs ?? 15_000)) {
-        meetingMs = Math.round(r.call.mediaStates.find((m) => m.state === 'meeting')!.at - dialedAt);
-        r.call.startMedia();
-        await sleep(c.holdMs ?? 1000);
-        const bye = await r.call.hangup();
-        if (bye && bye.status !== 200) throw new Error(`BYE answered ${bye.status} ${bye.reason}`);
-        await sleep(20);
-        rtpToNode = rtpByCallId.get(r.call.dialog.callId) ?? 0;
-      } else {
-        const end = await Promise.race([r.call.ended, sleep(1000).then(() => null)]);
-        if (end?.by === 'remote') {
-          byeReason = end.reason;
-          got = outcomeFromReason(end.reason) ?? `BYE ${end.reason ?? 'without Reason'}`;
-        }
-        else {
-          got = `NO_MEETING_MEDIA (last: ${r.call.mediaState ?? 'none'})`;
-          await r.call.hangup();
-        }
-      }
-    }
-    return { ...base, dial, got, status: r.status, reason: r.reason, ok: got === c.expect, setupMs: Math.round(r.setupMs), target: last ? `${last.target.address}:${last.target.port}` : null, attempts: r.attempts.length, rtpToNode, meetingMs, byeReason };
-  } catch (err) {
-    return { ...base, got: 'ERROR', status: 0, reason: '', ok: false, setupMs: 0, target: null, attempts: 0, rtpToNode: null, meetingMs: null, byeReason: null, error: errorMessage(err) };
-  }
+/** `15 s, constant 3/s; mix: open 60%, …`. */
+export function describeLoad(load: ScenarioLoad): string {
+  const total = load.stages.reduce((n, st) => n + st.durationMs, 0);
+  const stages = load.stages.map((st) => (st.kind === 'ramp' ? `ramp ${st.from}→${st.to}/s` : `${st.kind} ${st.rate}/s`)).join(', ');
+  const weight = load.mix.reduce((n, m) => n + m.weight, 0);
+  const mix = load.mix.map((m) => `${m.name} ${Math.round((100 * m.weight) / weight)}%`).join(', ');
+  return `${(total / 1000).toFixed(total % 1000 ? 1 : 0)} s, ${stages}${load.maxCalls ? `, at most ${load.maxCalls} calls` : ''}; mix: ${mix}`;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

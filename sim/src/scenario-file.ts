@@ -84,9 +84,10 @@ export function parseScenario(text: string, file: string): LoadedScenario {
   const s = scenario;
   crossCheck(s, fail);
   const routing = (secrets: Map<string, string>): RoutingConfig => {
-    const tokens = s.topology.tokens.map((t) => ({ name: t.name, token: secrets.get(t.name) ?? t.secret ?? '' }));
-    const trusted = s.topology.tokens.find((t) => t.trusted);
-    const untrusted = s.topology.tokens.find((t) => !t.trusted);
+    const specs = s.topology.tokens.map((t) => t.spec);
+    const tokens = specs.map((t) => ({ name: t.name, token: secrets.get(t.name) ?? t.secret ?? '' }));
+    const trusted = specs.find((t) => t.trusted);
+    const untrusted = specs.find((t) => !t.trusted);
     const rules = s.topology.routing?.rules ?? (trusted && untrusted ? defaultRules({ trustedToken: trusted.name, untrustedToken: untrusted.name }) : []);
     try {
       return validateRoutingConfig({ gms_access_tokens: tokens, rules, virtual_receptions: s.topology.routing?.virtual_receptions ?? [] });
@@ -95,18 +96,22 @@ export function parseScenario(text: string, file: string): LoadedScenario {
     }
   };
   // Validate the routing now (with placeholder secrets) so a bad rule fails before anything starts.
-  routing(new Map(s.topology.tokens.map((t) => [t.name, 'x'.repeat(16)])));
+  routing(new Map(s.topology.tokens.map((t) => [t.spec.name, 'x'.repeat(16)])));
   return { scenario: s, routing, file };
 }
 
+/** Checks across fields: unique names, calls from declared endpoints, `{meeting:label}` naming a meeting. */
 function crossCheck(s: Scenario, fail: (err: unknown) => never): void {
   const endpoints = new Set<string>();
   s.endpoints.forEach((e, i) => {
     if (endpoints.has(e.name)) fail(new ConfigError(`endpoints[${i}].name`, `duplicate endpoint name "${e.name}"`));
     endpoints.add(e.name);
-  });
-  s.calls.forEach((c, i) => {
-    if (!endpoints.has(c.from)) fail(new ConfigError(`calls[${i}].from`, `no endpoint named "${c.from}" (declared: ${[...endpoints].join(', ') || 'none'})`));
+    if (e.persona === 'sipjs' && e.transport !== undefined) {
+      fail(new ConfigError(`endpoints[${i}].transport`, 'applies to the vtc persona only: the sipjs persona speaks SIP over WebSocket (ws, or wss when the node has only wssPort)'));
+    }
+    if (e.persona === 'sipjs' && !s.topology.nodes.some((n) => n.wsPort !== undefined || n.wssPort !== undefined)) {
+      fail(new ConfigError(`endpoints[${i}].persona`, 'the sipjs persona speaks SIP over WebSocket: give a node wsPort or wssPort'));
+    }
   });
   const nodes = new Set<string>();
   s.topology.nodes.forEach((n, i) => {
@@ -118,6 +123,45 @@ function crossCheck(s: Scenario, fail: (err: unknown) => never): void {
     if (labels.has(m.label)) fail(new ConfigError(`topology.meetings[${i}].label`, `duplicate meeting label "${m.label}"`));
     labels.add(m.label);
   });
+  const tokens = new Set<string>();
+  s.topology.tokens.forEach((t, i) => {
+    if (tokens.has(t.spec.name)) fail(new ConfigError(`topology.tokens[${i}].name`, `duplicate token name "${t.spec.name}"`));
+    tokens.add(t.spec.name);
+  });
+  const declared = () => [...labels].join(', ') || 'none';
+  const checkDial = (dial: string, path: string) => {
+    for (const m of dial.matchAll(/\{meeting:([^}]*)\}/g)) {
+      if (!labels.has(m[1]!)) fail(new ConfigError(path, `{meeting:${m[1]}} names no meeting (labels: ${declared()})`));
+    }
+  };
+  const checkFrom = (from: string, path: string) => {
+    if (!endpoints.has(from)) fail(new ConfigError(path, `no endpoint named "${from}" (declared: ${[...endpoints].join(', ') || 'none'})`));
+  };
+  (s.calls ?? []).forEach((c, i) => {
+    checkFrom(c.from, `calls[${i}].from`);
+    checkDial(c.dial, `calls[${i}].dial`);
+    if (c.hostAction && !labels.has(c.hostAction.meeting)) fail(new ConfigError(`calls[${i}].hostAction.meeting`, `no meeting labelled "${c.hostAction.meeting}" (labels: ${declared()})`));
+    if (c.hostAction && c.hostAction.videoLock === undefined && !c.hostAction.endMeeting) fail(new ConfigError(`calls[${i}].hostAction`, 'says nothing to do: give videoLock or endMeeting'));
+  });
+  const load = s.load;
+  if (load) {
+    if (load.stages.length === 0) fail(new ConfigError('load.stages', 'needs at least one stage (constant, ramp or poisson)'));
+    if (load.mix.length === 0) fail(new ConfigError('load.mix', 'needs at least one entry'));
+    if (!load.mix.some((m) => m.weight > 0)) fail(new ConfigError('load.mix', 'needs at least one entry with a weight above 0'));
+    const names = new Set<string>();
+    load.mix.forEach((m, i) => {
+      if (names.has(m.name)) fail(new ConfigError(`load.mix[${i}].name`, `duplicate mix entry name "${m.name}"`));
+      names.add(m.name);
+      checkFrom(m.from, `load.mix[${i}].from`);
+      checkDial(m.dial, `load.mix[${i}].dial`);
+    });
+    if ((load.workers ?? 1) > 1) {
+      fail(new ConfigError('load.workers', 'must be 1 here: a scenario places its load from its own endpoints in this thread (worker threads need an external SIP target)'));
+    }
+    load.stages.forEach((st, i) => {
+      if (st.kind === 'ramp' ? st.from === 0 && st.to === 0 : st.rate === 0) fail(new ConfigError(`load.stages[${i}]`, 'starts no calls (rate 0); remove it or give a rate above 0'));
+    });
+  }
 }
 
 export async function loadScenarioFile(file: string): Promise<LoadedScenario> {

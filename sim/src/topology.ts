@@ -1,23 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, randomToken, type Logger } from '@gwsim/common';
 import { DnsServer, sipZone } from '@gwsim/dns';
-import { MeetServer } from '@gwsim/meet';
-import { ConferencingNode, Registrar } from '@gwsim/node';
-import { Vtc } from '@gwsim/endpoint';
+import { MeetServer, type MeetingSnapshot } from '@gwsim/meet';
+import { ConferencingNode, Registrar, type ListenerSpec } from '@gwsim/node';
+import { SipJsPersona, Vtc, type EndpointPersona } from '@gwsim/endpoint';
+import type { TlsCredentials } from '@gwsim/sip';
 import type { LoadedScenario } from './scenario-file.ts';
+import { selfSignedCert } from './tls-cert.ts';
+
+type NodeSpec = LoadedScenario['scenario']['topology']['nodes'][number];
 
 /** Every simulated host of a scenario, started and owned together; `close()` stops them in reverse order. */
 export class Topology {
   readonly dns: DnsServer;
   readonly meet: MeetServer;
   readonly nodes: ConferencingNode[];
-  readonly endpoints: Map<string, Vtc>;
+  /** Endpoint name → its persona (`Vtc`, or `SipJsPersona` for `persona: sipjs`). */
+  readonly endpoints: Map<string, EndpointPersona>;
   /** Meeting label → 13-digit meeting ID. */
   readonly meetings: Map<string, string>;
   /** The Meet admin key generated for this run (held in memory only, never printed). */
   readonly adminKey: string;
+  readonly loaded: LoadedScenario;
+  /** Aliases of the Virtual Receptions (IVRs) callers can dial. */
+  readonly receptions: readonly string[];
   #closed = false;
 
-  private constructor(init: { dns: DnsServer; meet: MeetServer; nodes: ConferencingNode[]; endpoints: Map<string, Vtc>; meetings: Map<string, string>; adminKey: string }) {
+  private constructor(init: { loaded: LoadedScenario; receptions: readonly string[]; dns: DnsServer; meet: MeetServer; nodes: ConferencingNode[]; endpoints: Map<string, EndpointPersona>; meetings: Map<string, string>; adminKey: string }) {
+    this.loaded = init.loaded;
+    this.receptions = init.receptions;
     this.adminKey = init.adminKey;
     this.dns = init.dns;
     this.meet = init.meet;
@@ -26,17 +38,31 @@ export class Topology {
     this.meetings = init.meetings;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   static async start(loaded: LoadedScenario, logger: Logger): Promise<Topology> {
     const s = loaded.scenario;
     const t = s.topology;
     const started: Array<{ close(): Promise<void> }> = [];
     try {
-      const adminKey = randomToken(16);
+      // GWSIM_MEET_ADMIN_KEY lets `gwsim up` users drive the Meet admin API; otherwise a key nobody sees.
+      const envKey = process.env.GWSIM_MEET_ADMIN_KEY;
+      const adminKey = envKey && envKey.length >= 8 ? envKey : randomToken(16);
       const meet = await MeetServer.start({ address: t.meet.address, port: t.meet.port, adminKey, knockTimeoutMs: t.meet.knockTimeoutMs, logger: logger.child('meet') });
       started.push(meet);
       meet.service.createTenant(t.tenant);
       const secrets = new Map<string, string>();
-      for (const tok of t.tokens) secrets.set(tok.name, meet.service.createToken(t.tenant.domain, tok).secret);
+      for (const tok of t.tokens) {
+        if (tok.unknown) {
+          secrets.set(tok.spec.name, tok.spec.secret ?? randomToken(24)); // the node holds it; Meet never heard of it
+          continue;
+        }
+        const created = meet.service.createToken(t.tenant.domain, tok.spec);
+        if (tok.revoked) meet.service.revokeToken(created.token.id);
+        secrets.set(tok.spec.name, created.secret);
+      }
       const meetings = new Map<string, string>();
       for (const m of t.meetings) {
         const snap = meet.service.createMeeting(m.spec);
@@ -45,6 +71,7 @@ export class Topology {
       }
       const routing = loaded.routing(secrets);
       const nodes: ConferencingNode[] = [];
+      const certs: string[] = [];
       const registrar = new Registrar(); // one registration database for the whole simulated platform
       for (const [i, n] of t.nodes.entries()) {
         let admin: { port: number; adminKey: string } | undefined;
@@ -54,32 +81,50 @@ export class Topology {
           admin = { port: n.adminPort, adminKey: key };
         }
         const node = await ConferencingNode.start({
-          name: n.name, location: n.location, address: n.address, routing, meetUrl: meet.url, logger, timers: s.timers, registrar,
-          listeners: [
-            { transport: 'udp', port: n.sipPort ?? 5060 },
-            ...(n.tcpPort !== undefined ? [{ transport: 'tcp' as const, port: n.tcpPort }] : []),
-            ...(n.wsPort !== undefined ? [{ transport: 'ws' as const, port: n.wsPort }] : []),
-          ],
+          name: n.name, location: n.location, address: n.address, routing, meetUrl: n.meetUrl ?? meet.url, meetTimeoutMs: n.meetTimeoutMs, logger, timers: s.timers, registrar,
+          listeners: await listeners(n, loaded.file, certs),
           capacityUnits: n.capacityUnits, maxQuality: n.maxQuality, lobby: n.lobby, overload: n.overload, admin,
         });
         nodes.push(node);
         started.push(node);
       }
       // The zone is built from the nodes as they listen, so tests can give every port as 0.
-      const zone = sipZone({ domain: t.dns.domain, nodes: nodes.map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port })), ttl: t.dns.ttl, naptr: t.dns.naptr });
+      const zone = sipZone({ domain: t.dns.domain, nodes: nodes.map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port, sipsPort: n.listeners.find((l) => l.transport === 'tls')?.port })), ttl: t.dns.ttl, naptr: t.dns.naptr });
       const dns = await DnsServer.start({ address: t.dns.address, port: t.dns.port, zone, faults: t.dns.faults, logger: logger.child('dns') });
       started.push(dns);
-      const endpoints = new Map<string, Vtc>();
+      const endpoints = new Map<string, EndpointPersona>();
+      // TLS and WSS endpoints trust the nodes' certificates (self-signed ones included), nothing else.
+      const tls = certs.length ? { ca: certs } : undefined;
       for (const e of s.endpoints) {
-        const vtc = await Vtc.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, dns: [{ address: t.dns.address, port: dns.port }], timers: s.timers, logger });
-        endpoints.set(e.name, vtc);
-        started.push(vtc);
+        const persona: EndpointPersona =
+          e.persona === 'sipjs'
+            ? await SipJsPersona.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, server: webSocketServer(nodes), tls, logger })
+            : await Vtc.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, transport: e.transport, tls, dns: [{ address: t.dns.address, port: dns.port }], timers: s.timers, logger });
+        endpoints.set(e.name, persona);
+        started.push(persona);
       }
-      return new Topology({ dns, meet, nodes, endpoints, meetings, adminKey });
+      return new Topology({ loaded, receptions: routing.virtual_receptions.map((v) => v.alias), dns, meet, nodes, endpoints, meetings, adminKey });
     } catch (err) {
       for (const c of started.reverse()) await c.close().catch(() => {});
       throw err;
     }
+  }
+
+  /** REGISTER every endpoint that asks for it (`register: true`); throws naming the endpoint that failed. */
+  async registerEndpoints(): Promise<void> {
+    const s = this.loaded.scenario;
+    for (const e of s.endpoints) {
+      if (!e.register) continue;
+      const res = await this.endpoints.get(e.name)!.register(s.topology.dns.domain);
+      if (res.status !== 200) throw new Error(`endpoint ${e.name} could not REGISTER: ${res.status} ${res.reason}`);
+    }
+  }
+
+  /** The meeting as Meet sees it now (dial addresses, host controls, participants). */
+  meeting(label: string): MeetingSnapshot {
+    const id = this.meetings.get(label);
+    if (!id) throw new Error(`no meeting labelled "${label}"`);
+    return this.meet.service.getMeeting(id);
   }
 
   /** Stop nodes first (their BYEs still reach live endpoints), then endpoints, Meet, DNS. Idempotent. */
@@ -91,4 +136,32 @@ export class Topology {
     await this.meet.close();
     await this.dns.close();
   }
+}
+
+/** Where a WebSocket persona connects: the first node with a WS listener, else one with WSS. */
+function webSocketServer(nodes: ConferencingNode[]): string {
+  for (const kind of ['ws', 'wss'] as const) {
+    for (const n of nodes) {
+      const l = n.listeners.find((x) => x.transport === kind);
+      if (l) return `${kind}://${l.address}:${l.port}`;
+    }
+  }
+  throw new ConfigError('endpoints', 'a sipjs endpoint needs a node with wsPort or wssPort');
+}
+
+/** The node's SIP listening points: UDP always, then TCP, TLS, WS, WSS as the scenario asks. */
+async function listeners(n: NodeSpec, scenarioFile: string, certs: string[]): Promise<ListenerSpec[]> {
+  const out: ListenerSpec[] = [{ transport: 'udp', port: n.sipPort ?? 5060 }];
+  if (n.tcpPort !== undefined) out.push({ transport: 'tcp', port: n.tcpPort });
+  if (n.wsPort !== undefined) out.push({ transport: 'ws', port: n.wsPort });
+  if (n.tlsPort === undefined && n.wssPort === undefined) return out;
+  let tls: TlsCredentials;
+  if (n.tls) {
+    const base = dirname(resolve(scenarioFile));
+    tls = { cert: await readFile(resolve(base, n.tls.certFile), 'utf8'), key: await readFile(resolve(base, n.tls.keyFile), 'utf8') };
+  } else tls = await selfSignedCert([n.address], n.name);
+  certs.push(String(tls.cert));
+  if (n.tlsPort !== undefined) out.push({ transport: 'tls', port: n.tlsPort, tls });
+  if (n.wssPort !== undefined) out.push({ transport: 'wss', port: n.wssPort, tls });
+  return out;
 }

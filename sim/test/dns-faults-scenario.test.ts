@@ -24,7 +24,7 @@ describe('scenario DNS faults', () => {
     writeFileSync(file, text);
     let out = '';
     let err = '';
-    const code = await main(['run', file], (s) => (out += s + '\n'), (s) => (err += s + '\n'));
+    const code = await main(['run', file, '--out', join(dir, 'report')], (s) => (out += s + '\n'), (s) => (err += s + '\n'));
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toMatch(/ok {3}via-px02-a .* via 127\.0\.31\.12:5060/);
@@ -38,7 +38,7 @@ describe('scenario DNS faults', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, text);
     let err = '';
-    const code = await main(['run', file], () => {}, (s) => (err += s + '\n'));
+    const code = await main(['validate', file], () => {}, (s) => (err += s + '\n'));
     expect(code).toBe(2);
     expect(err).toMatch(/topology\.dns\.faults\[0\]\.delayMs: is required/);
   });

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { silentLogger } from '@gwsim/common';
 import { MeetAdminClient } from '@gwsim/meet';
 import { parseSdp } from '@gwsim/media';
+import type { Vtc } from '@gwsim/endpoint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario, Topology } from '../src/index.ts';
 import { relocatedDefault } from './support/scenario.ts';
@@ -15,11 +16,13 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
   let topo: Topology;
   let admin: MeetAdminClient;
   const loaded = parseScenario(relocatedDefault('127.0.7'), 'relocated-default.yaml');
+  /** The scenario's endpoints are Vtc personas (this test looks at their SIP stack). */
+  const vtc = (name: string) => topo.endpoints.get(name) as Vtc;
 
   beforeAll(async () => {
     topo = await Topology.start(loaded, silentLogger);
     admin = new MeetAdminClient({ baseUrl: topo.meet.url, adminKey: topo.adminKey });
-    const reg = await topo.endpoints.get('boardroom')!.register('vc.example.com');
+    const reg = await vtc('boardroom').register('vc.example.com');
     expect(reg.status).toBe(200);
   });
   afterAll(async () => {
@@ -31,7 +34,7 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
     const gateways = async () => (await admin.getMeeting(meetingId)).participants.filter((p) => p.kind === 'gateway' && p.state === 'joined');
     expect(await gateways()).toHaveLength(0);
 
-    const r = await topo.endpoints.get('boardroom')!.dial(`sip:${meetingId}@vc.example.com`);
+    const r = await vtc('boardroom').dial(`sip:${meetingId}@vc.example.com`);
     expect(r.status).toBe(200);
     expect(r.call).not.toBeNull();
     // The answer is a real SDP answer pointing at the node's own address and RTP port.
@@ -51,7 +54,7 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
     r.call!.startMedia();
     await new Promise((res) => setTimeout(res, 300));
     const node = topo.nodes.find((n) => n.sipAddress.address === r.attempts[0]!.target.address)!;
-    const live = node.calls().find((c) => c.sipCallId === r.call!.dialog.callId)!;
+    const live = node.calls().find((c) => c.sipCallId === r.call!.callId)!;
     expect(live).toMatchObject({ state: 'connected', outcome: 'CONNECTED', token: 'example.com (trusted)', meetingId });
     expect(live.rtp!.packetsIn).toBeGreaterThan(5);
 
@@ -61,11 +64,11 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
     expect(await gateways()).toHaveLength(0);
     const left = (await admin.getMeeting(meetingId)).participants.filter((p) => p.kind === 'gateway');
     expect(left.every((p) => p.state !== 'joined')).toBe(true);
-    expect(node.calls().find((c) => c.sipCallId === r.call!.dialog.callId)).toMatchObject({ state: 'ended', endedBy: 'caller' });
+    expect(node.calls().find((c) => c.sipCallId === r.call!.callId)).toMatchObject({ state: 'ended', endedBy: 'caller' });
   });
 
   it('unknown meeting → 404 with a Reason header', async () => {
-    const r = await topo.endpoints.get('boardroom')!.dial('sip:9999999999999@vc.example.com');
+    const r = await vtc('boardroom').dial('sip:9999999999999@vc.example.com');
     expect(r.status).toBe(404);
     expect(r.reason).toBe('Meeting not found');
     expect(r.reasonHeader).toMatch(/^SIP;cause=404;text=/);
@@ -73,7 +76,7 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
   });
 
   it('unmatched alias → 404 "Neither conference nor gateway found"', async () => {
-    const r = await topo.endpoints.get('boardroom')!.dial('sip:alice@vc.example.com');
+    const r = await vtc('boardroom').dial('sip:alice@vc.example.com');
     expect(r.status).toBe(404);
     expect(r.reason).toBe('Neither conference nor gateway found');
     expect(r.reasonHeader).toContain('cause=404');
@@ -85,7 +88,7 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
       { kind: 'udp', ...topo.dns.dump() },
       { kind: 'tcp', ...topo.dns.dump() },
       ...topo.nodes.map((n) => ({ kind: 'udp', ...n.sipAddress })),
-      ...[...topo.endpoints.values()].map((e) => ({ kind: 'udp', ...e.ua.transport.local })),
+      ...[...topo.endpoints.values()].map((e) => ({ kind: 'udp', ...(e as Vtc).ua.transport.local })),
       { kind: 'tcp', address: topo.meet.address, port: topo.meet.port },
     ];
     await topo.close();

@@ -1,14 +1,20 @@
 /**
  * A small schema validator for API bodies and service inputs: parses `unknown` into frozen, typed values
  * and throws a ConfigError naming the field path (`interop.scope.orgUnits[1]`) and what is allowed.
- * Unknown object fields are rejected, so a typo never silently does nothing.
+ * Unknown object fields are rejected, so a typo never silently does nothing. Every builder also describes
+ * itself as JSON Schema (draft 2020-12, `toJsonSchema`) for editor completion of files it validates.
  */
 import { ConfigError } from '@gwsim/common';
+
+/** A JSON Schema (draft 2020-12) fragment: plain JSON data. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
 
 export interface Schema<T> {
   /** What the schema accepts, in words ("a string of 1-256 characters"). */
   readonly expects: string;
   parse(value: unknown, path: string): T;
+  /** The same constraints as JSON Schema, where they can be said there (set by the builders below). */
+  readonly json?: JsonSchema;
 }
 
 /** Marks an object field as optional (absent is allowed; `null` is not). */
@@ -61,8 +67,17 @@ export function string(options: StringOptions = {}): Schema<string> {
   const min = options.min ?? 0;
   const max = options.max ?? 1024;
   const expects = options.hint ?? `a string of ${min}-${max} characters`;
+  const pattern = options.pattern && jsonPattern(options.pattern);
+  const json: JsonSchema = {
+    type: 'string',
+    ...(min > 0 ? { minLength: min } : {}),
+    maxLength: max,
+    ...(pattern ? { pattern } : {}),
+    ...(options.hint ? { description: options.hint } : {}),
+  };
   return {
     expects,
+    json,
     parse(value, path) {
       if (typeof value !== 'string') fail(path, expects, value);
       if (value.length < min || value.length > max) fail(path, expects, value);
@@ -78,10 +93,32 @@ export function integer(options: { min?: number; max?: number } = {}): Schema<nu
   const min = options.min ?? Number.MIN_SAFE_INTEGER;
   const max = options.max ?? Number.MAX_SAFE_INTEGER;
   const expects = `an integer from ${min} to ${max}`;
+  const json: JsonSchema = {
+    type: 'integer',
+    ...(min !== Number.MIN_SAFE_INTEGER ? { minimum: min } : {}),
+    ...(max !== Number.MAX_SAFE_INTEGER ? { maximum: max } : {}),
+  };
   return {
     expects,
+    json,
     parse(value, path) {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(path, expects, value);
+      return value;
+    },
+  };
+}
+
+/** A finite number (fractions allowed), e.g. a rate in calls per second. */
+export function number(options: { min?: number; max?: number } = {}): Schema<number> {
+  const min = options.min ?? -Number.MAX_VALUE;
+  const max = options.max ?? Number.MAX_VALUE;
+  const expects = options.min !== undefined || options.max !== undefined ? `a number from ${min} to ${max}` : 'a number';
+  const json: JsonSchema = { type: 'number', ...(options.min !== undefined ? { minimum: min } : {}), ...(options.max !== undefined ? { maximum: max } : {}) };
+  return {
+    expects,
+    json,
+    parse(value, path) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(path, expects, value);
       return value;
     },
   };
@@ -90,6 +127,7 @@ export function integer(options: { min?: number; max?: number } = {}): Schema<nu
 export function boolean(): Schema<boolean> {
   return {
     expects: 'true or false',
+    json: { type: 'boolean' },
     parse(value, path) {
       if (typeof value !== 'boolean') fail(path, 'true or false', value);
       return value;
@@ -101,6 +139,7 @@ export function oneOf<const V extends readonly string[]>(values: V): Schema<V[nu
   const expects = `one of ${values.map((v) => `'${v}'`).join(', ')}`;
   return {
     expects,
+    json: { type: 'string', enum: [...values] },
     parse(value, path) {
       if (typeof value !== 'string' || !values.includes(value)) fail(path, expects, value);
       return value as V[number];
@@ -113,6 +152,7 @@ export function array<T>(item: Schema<T>, options: { max?: number } = {}): Schem
   const expects = `an array of at most ${max} items, each ${item.expects}`;
   return {
     expects,
+    json: { type: 'array', items: toJsonSchema(item), maxItems: max },
     parse(value, path) {
       if (!Array.isArray(value)) fail(path, expects, value);
       if (value.length > max) throw new ConfigError(path, `must have at most ${max} items, got ${value.length}`);
@@ -132,8 +172,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
   const keys = Object.keys(shape);
   const expects = 'an object';
+  const properties: Record<string, JsonSchema> = {};
+  for (const key of keys) {
+    const field = shape[key]!;
+    properties[key] = toJsonSchema('optional' in field ? field.schema : field);
+  }
+  const required = keys.filter((k) => !('optional' in shape[k]!));
+  const json: JsonSchema = { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false };
   return {
     expects,
+    json,
     parse(value, path) {
       if (!isPlainObject(value)) fail(path, expects, value);
       for (const key of Object.keys(value)) {
@@ -169,8 +217,15 @@ export function tagged<const K extends string, M extends Record<string, Schema<o
   const names = Object.keys(variants);
   const tagSchema = oneOf(names);
   const expects = `an object with ${tag} ${tagSchema.expects}`;
+  const json: JsonSchema = {
+    type: 'object',
+    required: [tag],
+    properties: { [tag]: tagSchema.json },
+    oneOf: names.map((name) => withTag(tag, name, toJsonSchema(variants[name]!))),
+  };
   return {
     expects,
+    json,
     parse(value, path) {
       if (!isPlainObject(value)) fail(path, expects, value);
       if (!Object.hasOwn(value, tag)) throw new ConfigError(fieldPath(path, tag), `is required (${tagSchema.expects})`);
@@ -186,4 +241,67 @@ export function tagged<const K extends string, M extends Record<string, Schema<o
 /** Parse a whole value at the root; throws ConfigError with the field path. */
 export function parse<T>(schema: Schema<T>, value: unknown): T {
   return schema.parse(value, '');
+}
+
+/** A schema as JSON Schema: its own description when it has one, else a permissive fragment naming what it expects. */
+export function toJsonSchema(schema: Schema<unknown>): JsonSchema {
+  return schema.json ?? { description: schema.expects };
+}
+
+/** The same schema with a JSON Schema description (shown by editors on hover and completion). */
+export function documented<T>(schema: Schema<T>, description: string): Schema<T> {
+  return { expects: schema.expects, parse: (value, path) => schema.parse(value, path), json: { ...toJsonSchema(schema), description } };
+}
+
+/** The same schema with a JSON Schema of your own (for hand-written schemas the builders cannot describe). */
+export function withJsonSchema<T>(schema: Schema<T>, json: JsonSchema): Schema<T> {
+  return { expects: schema.expects, parse: (value, path) => schema.parse(value, path), json };
+}
+
+/** A tagged variant: its object schema with the tag added as a constant (the variant's own fields stay closed). */
+function withTag(tag: string, name: string, variant: JsonSchema): JsonSchema {
+  if (variant.type !== 'object' || typeof variant.properties !== 'object') return { properties: { [tag]: { const: name } }, required: [tag] };
+  const required = Array.isArray(variant.required) ? (variant.required as string[]) : [];
+  return { ...variant, properties: { [tag]: { const: name }, ...(variant.properties as object) }, required: [tag, ...required] };
+}
+
+/**
+ * A JavaScript RegExp as a JSON Schema `pattern` (ECMA-262 syntax, but no flags): `i` is spelled out as
+ * both cases (`[a-z]` → `[a-zA-Z]`, `x` → `[xX]`); a regex using other flags or escapes this cannot rewrite
+ * safely gets no pattern (its description still says what is allowed).
+ */
+export function jsonPattern(re: RegExp): string | undefined {
+  const flags = re.flags.replace('u', '');
+  if (flags === '') return re.source;
+  if (flags !== 'i' || /\\[uxpPck]|\(\?</.test(re.source)) return undefined;
+  const src = re.source;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '\\') {
+      out += c + (src[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') {
+        inClass = false;
+        out += c;
+      } else if (src[i + 1] === '-' && src[i + 2] !== undefined && src[i + 2] !== ']') {
+        const to = src[i + 2]!;
+        out += `${c}-${to}`;
+        if (/[a-z]/.test(c) && /[a-z]/.test(to)) out += `${c.toUpperCase()}-${to.toUpperCase()}`;
+        else if (/[A-Z]/.test(c) && /[A-Z]/.test(to)) out += `${c.toLowerCase()}-${to.toLowerCase()}`;
+        i += 2;
+      } else out += /[a-z]/i.test(c) ? c.toLowerCase() + c.toUpperCase() : c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (src[i + 1] === '^') {
+        out += '^';
+        i++;
+      }
+    } else if (/[a-z]/i.test(c)) out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
+    else out += c;
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  * They change answers only; the zone itself is never touched.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { array, ConfigError, integer, object, oneOf, optional, string, tagged, type Schema } from '@gwsim/common';
+import { array, ConfigError, integer, object, oneOf, optional, string, tagged, toJsonSchema, type Schema } from '@gwsim/common';
 import { canonicalName } from './rr.ts';
 import { validateDomainName, type Zone } from './zone.ts';
 
@@ -112,6 +112,8 @@ export const dnsFaultSchema: Schema<DnsFaultSpec> = {
     }
     return spec;
   },
+  // Editors get the variants' own JSON Schema (the cross-field wrong-target rule is checked at parse time).
+  json: toJsonSchema(variants),
 };
 
 /** Schema of a fault list (at most 1000). */

@@ -64,6 +64,10 @@ export interface PersonaDialResult {
   warning: string | null;
   /** From sending the first INVITE to the final response, in ms. */
   setupMs: number;
+  /** Post-dial delay: from the first INVITE to the first provisional other than 100, or the final response, in ms. */
+  pddMs: number;
+  /** Call-ID of the INVITE (also for refused calls, to find its ladder). */
+  callId: string;
   /** One per target tried, in order. */
   attempts: PersonaAttempt[];
   call: PersonaCall | null;

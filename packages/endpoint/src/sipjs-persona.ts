@@ -125,11 +125,18 @@ export class SipJsPersona implements EndpointPersona {
     this.#media.set(inviter, media);
     const ended = watchSessionEnd(inviter, media);
     const started = performance.now();
+    let pddMs: number | null = null;
     const final = await new Promise<{ message: Core.IncomingResponseMessage | null; error?: string }>((resolve) => {
       // On a refusal sip.js terminates the session before calling onReject: let the delegate answer first.
       inviter.stateChange.addListener((s) => s === SessionState.Terminated && setImmediate(() => resolve({ message: null, error: 'session ended without a final response' })));
       inviter
-        .invite({ requestDelegate: { onAccept: (r) => resolve({ message: r.message }), onReject: (r) => resolve({ message: r.message }) } })
+        .invite({
+          requestDelegate: {
+            onProgress: (r) => void ((r.message.statusCode ?? 0) > 100 && (pddMs ??= performance.now() - started)),
+            onAccept: (r) => resolve({ message: r.message }),
+            onReject: (r) => resolve({ message: r.message }),
+          },
+        })
         .catch((err: unknown) => resolve({ message: null, error: (err as Error).message }));
     });
     const setupMs = performance.now() - started;
@@ -151,7 +158,7 @@ export class SipJsPersona implements EndpointPersona {
     }
     if (!call) await media.end();
     const attempt: PersonaAttempt = { target: this.server, status, reason, local };
-    return { status, reason, reasonHeader: m?.getHeader('Reason') ?? null, warning: m?.getHeader('Warning') ?? null, setupMs, attempts: [attempt], call };
+    return { status, reason, reasonHeader: m?.getHeader('Reason') ?? null, warning: m?.getHeader('Warning') ?? null, setupMs, pddMs: pddMs ?? setupMs, callId: inviter.request.callId, attempts: [attempt], call };
   }
 
   dump(): Record<string, unknown> {

@@ -121,8 +121,12 @@ export class Vtc implements EndpointPersona {
     const ua = await this.userAgent(dialTransport(target, this.transport));
     const media = await EndpointMedia.open(this.#options.address);
     let r;
+    let pddMs: number | null = null;
+    const started = performance.now();
     try {
-      r = await ua.invite({ uri: target.uri, from: this.aor, fromDisplayName: this.#options.displayName, body: media.offer(this.name) }).result;
+      const out = ua.invite({ uri: target.uri, from: this.aor, fromDisplayName: this.#options.displayName, body: media.offer(this.name) });
+      out.on('provisional', () => (pddMs ??= performance.now() - started));
+      r = await out.result;
     } catch (err) {
       await media.end();
       throw err;
@@ -132,7 +136,7 @@ export class Vtc implements EndpointPersona {
     for (const a of attempts) this.#logger.debug('attempt', { target: `${a.target.transport}:${a.target.address}:${a.target.port}`, status: a.status });
     const call = r.dialog ? new VtcCall(r.dialog, media, r.response.body.toString('utf8')) : null;
     if (!call) await media.end();
-    return { status: r.status, reason: r.reason, reasonHeader: r.response.headers.get('Reason') ?? null, warning: r.response.headers.get('Warning') ?? null, setupMs: r.setupMs, attempts, call };
+    return { status: r.status, reason: r.reason, reasonHeader: r.response.headers.get('Reason') ?? null, warning: r.response.headers.get('Warning') ?? null, setupMs: r.setupMs, pddMs: pddMs ?? r.setupMs, callId: r.response.headers.get('Call-ID') ?? '', attempts, call };
   }
 
   /** REGISTER our AOR at a node (RFC 3261 §10.2) over the preferred transport, resolving `dialHost` per RFC 3263. */

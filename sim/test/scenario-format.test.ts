@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { OUTCOMES } from '@gwsim/node';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCENARIO, EXPLAINED_OUTCOMES, explainCall, formatProgress, loadPlan, parseScenario, ProgressReporter, relocateScenarioText, ScenarioError } from '../src/index.ts';
+
+/** The scenario format's newer parts (seed, load, thresholds, tokens, host actions, endpoints), no network. */
+const base = readFileSync(fileURLToPath(DEFAULT_SCENARIO), 'utf8');
+
+function error(text: string): ScenarioError {
+  try {
+    parseScenario(text, 's.yaml');
+  } catch (err) {
+    if (err instanceof ScenarioError) return err;
+    throw err;
+  }
+  throw new Error('expected a ScenarioError');
+}
+
+describe('scenario format', () => {
+  it('the default scenario parses into a load plan the generator accepts, with the seed', () => {
+    const s = parseScenario(base, 'default.yaml').scenario;
+    expect(s.seed).toBe(1);
+    const plan = loadPlan(s.load!, 7);
+    expect(plan).toMatchObject({ seed: 7, workers: 1, drainMs: 10_000, stages: [{ kind: 'constant', rate: 3, durationMs: 15_000 }], hold: { kind: 'uniform', minMs: 500, maxMs: 1500 } });
+    expect(plan.mix.map((m) => m.expect)).toEqual(expect.arrayContaining(['CONNECTED', 'MEETING_NOT_FOUND', 'NO_MATCH', 'VIDEO_LOCKED', 'MEETING_ENDED', 'MEETING_FULL', 'KNOCK_DENIED', 'KNOCK_TIMEOUT', 'NOBODY_TO_ADMIT']));
+    expect(s.thresholds!.map((t) => t.expression)).toEqual(['expectations_failed == 0', 'success_rate >= 95%', 'setup_p95 < 2s']);
+    expect(s.thresholds![2]!.threshold).toMatchObject({ metric: 'setup_p95', op: '<', value: 2000 });
+  });
+
+  it('a bad stage, distribution or threshold names its field and line', () => {
+    const stage = error(base.replace('{ kind: constant, rate: 3, durationMs: 15000 }', '{ kind: burst, rate: 3, durationMs: 15000 }'));
+    expect(stage.path).toBe('load.stages[0].kind');
+    expect(stage.message).toContain("must be one of 'constant', 'ramp', 'poisson'");
+    expect(stage.line).toBe(base.split('\n').findIndex((l) => l.includes('kind: constant, rate: 3')) + 1);
+    const hold = error(base.replace('hold: { kind: uniform, minMs: 500, maxMs: 1500 }', 'hold: { kind: uniform, minMs: 500 }'));
+    expect(hold.message).toMatch(/load\.hold\.maxMs: is required/);
+    const rate = error(base.replace('rate: 3, durationMs', 'rate: 0, durationMs'));
+    expect(rate.message).toMatch(/load\.stages\[0\]: starts no calls/);
+    const op = error(base.replace('"setup_p95 < 2s"', '"setup_p95 = 2s"'));
+    expect(op.path).toBe('thresholds[2]');
+    expect(op.message).toContain('expected an operator (<, <=, >, >=, ==, !=), got "=" (use ==)');
+    const unit = error(base.replace('"setup_p95 < 2s"', '"setup_p95 < 2%"'));
+    expect(unit.message).toContain('unit "%" is not allowed for setup_p95; use ms, s, or no unit (ms)');
+    const workers = error(base.replace('  maxConcurrent: 40\n', '  maxConcurrent: 40\n  workers: 4\n'));
+    expect(workers.path).toBe('load.workers');
+  });
+
+  it('tokens can be revoked or unknown (not both); host actions name a meeting and say what to do', () => {
+    const t = parseScenario(base.replace('{ name: "example.com (trusted)", trusted: true }', '{ name: "example.com (trusted)", trusted: true, revoked: true }'), 's.yaml').scenario;
+    expect(t.topology.tokens[0]).toMatchObject({ revoked: true, unknown: false, spec: { name: 'example.com (trusted)', trusted: true } });
+    expect(error(base.replace('trusted: true }', 'trusted: true, revoked: true, unknown: true }')).path).toBe('topology.tokens[0].unknown');
+    expect(error(base.replace('expect: CONNECTED, holdMs: 2000 }', 'expect: CONNECTED, holdMs: 2000, hostAction: { meeting: nope, afterMs: 10, videoLock: true } }')).message).toMatch(/calls\[0\]\.hostAction\.meeting: no meeting labelled "nope"/);
+    expect(error(base.replace('expect: CONNECTED, holdMs: 2000 }', 'expect: CONNECTED, holdMs: 2000, hostAction: { meeting: open, afterMs: 10 } }')).message).toMatch(/calls\[0\]\.hostAction: says nothing to do/);
+  });
+
+  it('endpoints take transport udp/tcp/tls (vtc) or persona sipjs (WebSocket, needs a ws/wss node)', () => {
+    const tcp = parseScenario(base.replace('displayName: Guest Room }', 'displayName: Guest Room, transport: tcp }'), 's.yaml').scenario;
+    expect(tcp.endpoints[1]!.transport).toBe('tcp');
+    expect(error(base.replace('displayName: Guest Room }', 'displayName: Guest Room, transport: sctp }')).message).toContain("must be one of 'udp', 'tcp', 'tls'");
+    expect(parseScenario(base.replace('displayName: Guest Room }', 'displayName: Guest Room, persona: sipjs }'), 's.yaml').scenario.endpoints[1]!.persona).toBe('sipjs');
+    expect(error(base.replace('displayName: Guest Room }', 'displayName: Guest Room, persona: sipjs, transport: tcp }')).path).toBe('endpoints[1].transport');
+    expect(error(base.replace(/, wsPort: 8080/g, '').replace('displayName: Guest Room }', 'displayName: Guest Room, persona: sipjs }')).message).toMatch(/endpoints\[1\]\.persona: the sipjs persona speaks SIP over WebSocket: give a node wsPort or wssPort/);
+  });
+
+  it('nodes take tlsPort/wssPort, a Meet URL and a Meet timeout', () => {
+    const s = parseScenario(base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, tlsPort: 5061, wssPort: 8443, meetUrl: "http://127.0.0.21:9", meetTimeoutMs: 500, location: primary }'), 's.yaml').scenario;
+    expect(s.topology.nodes[0]).toMatchObject({ tlsPort: 5061, wssPort: 8443, meetUrl: 'http://127.0.0.21:9', meetTimeoutMs: 500 });
+    expect(error(base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, meetUrl: "http://meet.example.com", location: primary }')).path).toBe('topology.nodes[0].meetUrl');
+  });
+
+  it('relocation moves every 127.0.0.x (dial strings and gateway IP too) and nothing else', () => {
+    const moved = relocateScenarioText(base, '127.0.48', 100);
+    expect(moved).not.toMatch(/127\.0\.0\./);
+    expect(moved).toContain('address: 127.0.48.111,');
+    expect(moved).toContain('"{meeting:open}@127.0.48.111"');
+    expect(moved).toContain('gatewayIp: 127.0.48.111');
+    expect(() => relocateScenarioText(base, '127.0.48', 200)).toThrow(/not a host address/);
+  });
+});
+
+describe('explanations', () => {
+  it('every outcome of the node table has a cause and a remedy', () => {
+    expect([...EXPLAINED_OUTCOMES].sort()).toEqual(Object.keys(OUTCOMES).sort());
+  });
+
+  it('says the status, the Reason header and why; notes an unexpected outcome first', () => {
+    const refused = explainCall({ outcome: 'VIDEO_LOCKED', expect: 'CONNECTED', status: 403, reason: 'Host has turned off video for participants', reasonHeader: 'SIP;cause=403;text="Host has turned off video for participants"' });
+    expect(refused).toBe(
+      "Expected CONNECTED, got VIDEO_LOCKED. The node refused the call with 403 Forbidden (Reason: SIP;cause=403;text=\"Host has turned off video for participants\") because the meeting host has 'Turn on their video' switched off: VTCs cannot join a meeting while the host has turned off video for participants. The host must switch 'Turn on their video' back on (Host management) before the VTC dials.",
+    );
+    const bye = explainCall({ outcome: 'KNOCK_TIMEOUT', expect: 'KNOCK_TIMEOUT', status: 200, reason: 'OK', byeReason: 'SIP;cause=408;text="Nobody admitted the caller in time"', media: ['lobby'] });
+    expect(bye).toMatch(/^The node answered the call \(200 OK\) and put the caller in the lobby \(waiting splash\), then ended it with BYE \(Reason: SIP;cause=408;text="Nobody admitted the caller in time"\) because .*knock timeout/);
+    expect(explainCall({ outcome: 'NO_RESPONSE', status: 408, reason: 'Request Timeout', failure: 'retransmission_exhausted' })).toMatch(/^No node answered the INVITE.*after all UDP retransmissions/);
+    expect(explainCall({ outcome: 'REJECTED_500', status: 500, reason: 'Oops' })).toContain('not an answer in gwsim\'s outcome table');
+  });
+});
+
+describe('progress', () => {
+  const p = { elapsedMs: 6200, rate: 2.96, attempted: 18, active: 3, succeeded: 15, failed: 0, outcomes: { CONNECTED: 9, MEETING_NOT_FOUND: 4, VIDEO_LOCKED: 2 }, setupP95: 23.94 };
+
+  it('formats one line: time, rate, active, results, p95, outcomes by count', () => {
+    expect(formatProgress(p)).toBe('load 6 s | 3.0 calls/s | active 3 | ok 15 failed 0 | setup p95 23.9 ms | CONNECTED 9, MEETING_NOT_FOUND 4, VIDEO_LOCKED 2');
+  });
+
+  it('on a terminal redraws one line in place; otherwise prints a plain line at most every 5 s', () => {
+    let tty = '';
+    const live = new ProgressReporter({ tty: true, columns: 200, write: (s) => (tty += s) });
+    live.load(p);
+    live.load({ ...p, elapsedMs: 7200 });
+    live.line('done');
+    expect(tty).toBe(`\r\x1b[2K${formatProgress(p)}\r\x1b[2K${formatProgress({ ...p, elapsedMs: 7200 })}\ndone\n`);
+    let now = 0;
+    const lines: string[] = [];
+    const plain = new ProgressReporter({ tty: false, write: (s) => lines.push(s), now: () => now });
+    for (now = 0; now <= 11_000; now += 1000) plain.load({ ...p, elapsedMs: now });
+    expect(lines).toHaveLength(3); // at 0, 5 and 10 s
+    expect(lines.every((l) => l.endsWith('\n') && !l.includes('\r') && !l.includes('\x1b'))).toBe(true);
+    let narrow = '';
+    new ProgressReporter({ tty: true, columns: 40, write: (s) => (narrow += s) }).load(p);
+    expect(narrow).toBe(`\r\x1b[2K${formatProgress(p).slice(0, 38)}…`);
+  });
+});
