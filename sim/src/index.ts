@@ -12,3 +12,4 @@ export * from './up.ts';
 export * from './json-schema.ts';
 export * from './relocate.ts';
 export { main } from './cli.ts';
+export * from './load/index.ts';
