@@ -39,7 +39,7 @@ export function findLadder(recorder: LadderRecorder, q: LadderQuery, taken?: Set
   return { callId: q.callId, ladder: [] };
 }
 
-/** Keeps at most `perClass` failed calls per failure class (failure, else outcome), with their ladders. */
+/** Keeps at most `perClass` failed calls per failure class (failure, else outcome) and one example per expected join failure, with their ladders. */
 export class SampleKeeper {
   readonly #recorder: LadderRecorder | null;
   readonly #perClass: number;
@@ -52,14 +52,17 @@ export class SampleKeeper {
     this.#perClass = perClass;
   }
 
-  /** Offer a finished call; failed ones are kept while their class has room. */
+  /**
+   * Offer a finished call. Failed ones are kept while their class has room; of the calls that ended as
+   * expected, the first of each join-failure outcome (anything but CONNECTED) is kept as its example.
+   */
   offer(rec: CallRecord): void {
-    if (rec.ok) return;
-    const cls = rec.failure ?? rec.outcome;
+    if (rec.ok && rec.outcome === 'CONNECTED') return;
+    const cls = rec.ok ? `expected:${rec.outcome}` : (rec.failure ?? rec.outcome);
     const n = this.#counts.get(cls) ?? 0;
-    if (n >= this.#perClass) return;
+    if (n >= (rec.ok ? 1 : this.#perClass)) return;
     this.#counts.set(cls, n + 1);
     const found = this.#recorder ? findLadder(this.#recorder, rec, this.#taken) : { callId: rec.callId, ladder: [] };
-    this.samples.push({ name: rec.name, callId: found.callId, outcome: rec.outcome, explanation: explainCall(rec), ladder: found.ladder });
+    this.samples.push({ name: rec.name, callId: found.callId, outcome: rec.outcome, explanation: explainCall(rec), ladder: found.ladder, expected: rec.ok });
   }
 }

@@ -131,7 +131,7 @@ function load(report: Report): string {
 function sample(s: CallSample): string {
   return [
     '<section class="sample">',
-    `<h3>${escapeText(s.name)} — ${escapeText(s.outcome)}</h3>`,
+    `<h3>${escapeText(s.name)} — ${escapeText(s.outcome)}${s.expected ? ' (as expected)' : ''}</h3>`,
     `<p>${escapeText(s.explanation)}</p>`,
     `<p class="meta">Call-ID ${escapeText(s.callId)}</p>`,
     renderLadderSvg(s),

@@ -26,6 +26,8 @@ export interface CallSample {
   /** One or two sentences a user can act on (e.g. "The node answered 403 with Reason … because …"). */
   explanation: string;
   ladder: LadderEntry[];
+  /** true: the call ended as the scenario expected (kept as the example of its outcome); false: it did not. */
+  expected?: boolean;
 }
 
 /** One single call of the scenario's `calls:` list and whether it ended as expected. */
@@ -122,6 +124,7 @@ export interface Report {
   expectations: ExpectationResult[];
   load: LoadSummary | null;
   thresholds: ThresholdResult[];
-  /** Sample failed calls (at most a few per failure class) with ladders. */
+  /** Sample calls with ladders: those that did not end as expected (at most a few per failure class), and one
+   *  example of each join failure that did (a refusal or a BYE the scenario expects). */
   samples: CallSample[];
 }
