@@ -123,7 +123,27 @@ export class OutgoingInvite extends TypedEmitter<OutgoingInviteEvents> {
       onFailure: (kind) => {
         if (id === this.#attempt) this.#onFinal(localResponse(this.#request, kind), target, true);
       },
+      detach: () => this.#retransmissionUser(),
     });
+  }
+
+  /**
+   * What the Accepted INVITE transaction keeps for Timer M (RFC 6026 §7.2): re-send our ACK for a
+   * retransmitted 2xx of this dialog — the ACK bytes, the peer and the tag, not this whole call.
+   */
+  #retransmissionUser(): ClientTransactionUser {
+    const ack = this.#ackRaw;
+    const dialog = this.#dialog;
+    if (!ack || !dialog) return { onResponse: () => {}, onFailure: () => {} };
+    const { remoteTag, peer } = dialog;
+    const host = this.#host;
+    return {
+      onResponse: (res) => {
+        // A 2xx from another fork is out of scope.
+        if (res.status >= 200 && res.status < 300 && res.toTag === remoteTag) void host.sendRaw(ack, peer).catch(() => {});
+      },
+      onFailure: () => {},
+    };
   }
 
   #onResponse(res: SipResponse, target: SipTarget): void {

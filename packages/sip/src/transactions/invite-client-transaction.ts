@@ -9,7 +9,17 @@ export interface ClientTransactionUser {
   onResponse(response: SipResponse): void;
   /** Timer B/F fired or the transport failed: the TU synthesizes 408 or 503 (§8.1.3.1). */
   onFailure(kind: 'timeout' | 'transport', error?: Error): void;
+  /**
+   * Called once the INVITE transaction is Accepted (a 2xx arrived and was passed up): what the transaction
+   * should hold for the 2xx retransmissions of the rest of Timer M (32 s). A TU that only re-sends its ACK
+   * returns a small user that holds the ACK bytes, so the request, the response and the call's state are
+   * not kept alive for 32 s per call. Without it the transaction keeps this user.
+   */
+  detach?(): ClientTransactionUser;
 }
+
+/** What a transaction with a final answer holds when nothing more goes to its TU. */
+export const DETACHED_USER: ClientTransactionUser = Object.freeze({ onResponse() {}, onFailure() {} });
 
 const ICT_TABLE: TransitionTable = Object.freeze({
   calling: ['proceeding', 'accepted', 'completed', 'terminated'],
@@ -24,8 +34,8 @@ export class InviteClientTransaction extends Transaction {
     return ICT_TABLE;
   }
 
-  readonly request: SipRequest;
   readonly destination: TransportAddress;
+  #request: SipRequest | null;
   #user: ClientTransactionUser;
   #raw: Buffer | null;
   #ackRaw: Buffer | null = null;
@@ -33,11 +43,16 @@ export class InviteClientTransaction extends Transaction {
 
   constructor(ctx: TransactionContext, request: SipRequest, destination: TransportAddress, user: ClientTransactionUser) {
     super(request.via.branch ?? '', 'calling', ctx);
-    this.request = request;
+    this.#request = request;
     this.destination = destination;
     this.#user = user;
     this.#raw = serializeMessage(request);
     this.#interval = ctx.timers.A;
+  }
+
+  /** The INVITE; null once the transaction has its final response (it lingers without it, see `detach`). */
+  get request(): SipRequest | null {
+    return this.#request;
   }
 
   start(): void {
@@ -71,13 +86,24 @@ export class InviteClientTransaction extends Transaction {
           this.stopTimer('B');
           this.transition('accepted');
           this.#raw = null;
-          this.startTimer('M', this.ctx.timers.M, () => this.transition('terminated'));
+          this.terminateAfter('M', this.ctx.timers.M);
+          this.callUser(() => this.#user.onResponse(res), 'onResponse');
+          this.#request = null;
+          const user = this.#user;
+          this.#user = user.detach ? DETACHED_USER : user;
+          if (user.detach) this.callUser(() => (this.#user = user.detach!()), 'detach');
+          break;
         } else {
           this.stopTimer('B');
           this.transition('completed');
           this.#raw = null;
           this.#sendAck(res);
-          this.startTimer('D', this.ctx.timers.D, () => this.transition('terminated'));
+          this.terminateAfter('D', this.ctx.timers.D);
+          this.callUser(() => this.#user.onResponse(res), 'onResponse');
+          // Completed re-ACKs retransmissions itself: the TU has its answer and nothing more goes up.
+          this.#request = null;
+          this.#user = DETACHED_USER;
+          break;
         }
         this.callUser(() => this.#user.onResponse(res), 'onResponse');
         break;
@@ -96,15 +122,16 @@ export class InviteClientTransaction extends Transaction {
 
   /** §17.1.1.3: ACK for a non-2xx final response, part of this transaction (same branch). */
   #sendAck(res: SipResponse): void {
+    const req = this.#request!;
     const h = new Headers();
-    h.append('Via', this.request.headers.getAll('Via')[0]!);
-    for (const r of this.request.headers.getAll('Route')) h.append('Route', r);
+    h.append('Via', req.headers.getAll('Via')[0]!);
+    for (const r of req.headers.getAll('Route')) h.append('Route', r);
     h.append('Max-Forwards', '70');
-    h.append('From', this.request.headers.get('From')!);
+    h.append('From', req.headers.get('From')!);
     h.append('To', res.headers.get('To')!);
-    h.append('Call-ID', this.request.callId);
-    h.append('CSeq', `${this.request.cseq.seq} ACK`);
-    const ack = new SipRequest({ method: 'ACK', uri: this.request.uri, headers: h });
+    h.append('Call-ID', req.callId);
+    h.append('CSeq', `${req.cseq.seq} ACK`);
+    const ack = new SipRequest({ method: 'ACK', uri: req.uri, headers: h });
     this.#ackRaw = serializeMessage(ack);
     void this.sendRaw(this.#ackRaw, this.destination);
   }

@@ -83,7 +83,7 @@ export class InviteServerTransaction extends Transaction {
     this.stopTimer('H');
     this.transition('confirmed');
     this.#lastRaw = null;
-    this.startTimer('I', this.ctx.timers.I, () => this.transition('terminated'));
+    this.terminateAfter('I', this.ctx.timers.I);
   }
 
   /** Send a response from the TU. 2xx moves to Accepted; the TU (UAS core) retransmits 2xx itself. */
@@ -109,7 +109,7 @@ export class InviteServerTransaction extends Transaction {
       // Accepted absorbs INVITE retransmissions; the TU owns 2xx retransmission, so drop our copy.
       this.#lastRaw = null;
       this.transition('accepted');
-      this.startTimer('L', this.ctx.timers.L, () => this.transition('terminated'));
+      this.terminateAfter('L', this.ctx.timers.L);
       return;
     }
     this.#lastRaw = raw;

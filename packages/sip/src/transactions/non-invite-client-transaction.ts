@@ -1,7 +1,7 @@
 import type { SipRequest, SipResponse } from '../message.ts';
 import { serializeMessage } from '../serializer.ts';
 import type { TransportAddress } from '../transport.ts';
-import type { ClientTransactionUser } from './invite-client-transaction.ts';
+import { DETACHED_USER, type ClientTransactionUser } from './invite-client-transaction.ts';
 import { Transaction, type TransactionContext, type TransitionTable } from './transaction.ts';
 
 const NICT_TABLE: TransitionTable = Object.freeze({
@@ -16,19 +16,24 @@ export class NonInviteClientTransaction extends Transaction {
     return NICT_TABLE;
   }
 
-  readonly request: SipRequest;
   readonly destination: TransportAddress;
+  #request: SipRequest | null;
   #user: ClientTransactionUser;
   #raw: Buffer | null;
   #interval: number;
 
   constructor(ctx: TransactionContext, request: SipRequest, destination: TransportAddress, user: ClientTransactionUser) {
     super(request.via.branch ?? '', 'trying', ctx);
-    this.request = request;
+    this.#request = request;
     this.destination = destination;
     this.#user = user;
     this.#raw = serializeMessage(request);
     this.#interval = ctx.timers.E;
+  }
+
+  /** The request; null once the final response arrived (Completed only absorbs retransmissions, Timer K). */
+  get request(): SipRequest | null {
+    return this.#request;
   }
 
   start(): void {
@@ -60,8 +65,10 @@ export class NonInviteClientTransaction extends Transaction {
     this.stopTimer('F');
     this.transition('completed');
     this.#raw = null;
-    this.startTimer('K', this.ctx.timers.K, () => this.transition('terminated'));
+    this.terminateAfter('K', this.ctx.timers.K);
     this.callUser(() => this.#user.onResponse(res), 'onResponse');
+    this.#request = null;
+    this.#user = DETACHED_USER;
   }
 
   protected onTransportError(err: Error): void {

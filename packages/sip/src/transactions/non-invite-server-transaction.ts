@@ -59,7 +59,7 @@ export class NonInviteServerTransaction extends Transaction {
     }
     this.transition('completed');
     this.#request = null;
-    this.startTimer('J', this.ctx.timers.J, () => this.transition('terminated'));
+    this.terminateAfter('J', this.ctx.timers.J);
   }
 
   protected onTransportError(err: Error): void {

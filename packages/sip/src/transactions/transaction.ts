@@ -112,6 +112,15 @@ export abstract class Transaction {
     }
   }
 
+  /**
+   * Timers D, I, J, K, L, M: end the transaction after `ms`. The closure is made here, in a scope that holds
+   * nothing but the transaction: made inside a handler it would share that handler's V8 context and keep the
+   * request or response and the TU alive until the timer fires (32 s for M and L).
+   */
+  protected terminateAfter(name: string, ms: number): void {
+    this.startTimer(name, ms, () => this.transition('terminated'));
+  }
+
   #clearSlot(slot: number): void {
     if (slot === 0) {
       this.#name0 = null;
