@@ -162,7 +162,13 @@ export const scenarioSchema = object({
       /** Faults applied to answers from the start (see packages/dns README): nxdomain, servfail, timeout, delay, … */
       faults: optional(dnsFaultsSchema),
     }),
-    meet: object({ address: ipv4, port, knockTimeoutMs: optional(ms) }),
+    meet: object({
+      address: ipv4,
+      port,
+      knockTimeoutMs: optional(ms),
+      /** false: a broken Meet whose video lock has no effect (conformance self-tests); default true. */
+      enforceVideoLock: optional(boolean()),
+    }),
     nodes: array(
       object({
         name,

@@ -50,7 +50,7 @@ export class Topology {
       // GWSIM_MEET_ADMIN_KEY lets `gwsim up` users drive the Meet admin API; otherwise a key nobody sees.
       const envKey = process.env.GWSIM_MEET_ADMIN_KEY;
       const adminKey = envKey && envKey.length >= 8 ? envKey : randomToken(16);
-      const meet = await MeetServer.start({ address: t.meet.address, port: t.meet.port, adminKey, knockTimeoutMs: t.meet.knockTimeoutMs, logger: logger.child('meet') });
+      const meet = await MeetServer.start({ address: t.meet.address, port: t.meet.port, adminKey, knockTimeoutMs: t.meet.knockTimeoutMs, enforceVideoLock: t.meet.enforceVideoLock, logger: logger.child('meet') });
       started.push(meet);
       meet.service.createTenant(t.tenant);
       const secrets = new Map<string, string>();

@@ -40,6 +40,8 @@ export interface MeetServerOptions {
   logger?: Logger;
   clock?: Clock;
   knockTimeoutMs?: number;
+  /** See MeetServiceOptions.enforceVideoLock (default true). */
+  enforceVideoLock?: boolean;
   /** Serve an existing service instead of creating one (the server then does not close it). */
   service?: MeetService;
   /** SSE keep-alive comment interval (default 15 s). */
@@ -155,7 +157,7 @@ export class MeetServer {
     }
     const owns = !options.service;
     const service =
-      options.service ?? new MeetService({ clock: options.clock, knockTimeoutMs: options.knockTimeoutMs, logger: options.logger?.child('service') });
+      options.service ?? new MeetService({ clock: options.clock, knockTimeoutMs: options.knockTimeoutMs, enforceVideoLock: options.enforceVideoLock, logger: options.logger?.child('service') });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 });
     const sockets = new Set<Socket>();
     server.on('connection', (socket: Socket) => {

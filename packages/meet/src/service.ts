@@ -49,6 +49,11 @@ export interface MeetServiceOptions {
   knockTimeoutMs?: number;
   retainedJoins?: number;
   logger?: Logger;
+  /**
+   * false: the host's video lock ("Turn on their video" off) has no effect — locked meetings admit gateway
+   * callers and switching the lock on removes nobody. A broken Meet for conformance self-tests; default true.
+   */
+  enforceVideoLock?: boolean;
 }
 
 export type JoinOutcome =
@@ -92,6 +97,9 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
   readonly #finished = new Set<string>();
   #closed = false;
 
+  /** Whether the video lock refuses and removes gateway participants (see MeetServiceOptions). */
+  readonly enforceVideoLock: boolean;
+
   constructor(options: MeetServiceOptions = {}) {
     super();
     this.#clock = options.clock ?? systemClock;
@@ -99,6 +107,7 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
     this.#log = options.logger ?? silentLogger;
     this.knockTimeoutMs = options.knockTimeoutMs ?? DEFAULT_KNOCK_TIMEOUT_MS;
     this.#retained = options.retainedJoins ?? DEFAULT_RETAINED_JOINS;
+    this.enforceVideoLock = options.enforceVideoLock ?? true;
     if (!Number.isInteger(this.knockTimeoutMs) || this.knockTimeoutMs < 0) {
       throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `knockTimeoutMs must be a non-negative integer, got ${this.knockTimeoutMs}`);
     }
@@ -214,7 +223,7 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
     if (m.state === 'ended') throw new MeetError('MEETING_ENDED', `Meeting ${m.meetingId} has ended.`);
     const lockedNow = patch.videoLock === true && !m.host.videoLock;
     m.host = Object.freeze({ ...m.host, ...patch });
-    if (lockedNow) for (const p of [...m.gateway.values()]) this.#disconnect(p, 'VIDEO_LOCKED');
+    if (lockedNow && this.enforceVideoLock) for (const p of [...m.gateway.values()]) this.#disconnect(p, 'VIDEO_LOCKED');
     this.#log.info('host controls changed', { meetingId: m.meetingId, videoLock: m.host.videoLock, micLock: m.host.micLock });
     return this.#view(m);
   }
@@ -358,7 +367,7 @@ export class MeetService extends TypedEmitter<MeetServiceEvents> {
       token,
       interop,
       meetingId,
-      meeting: meeting && { ...meeting, videoLock: meeting.host.videoLock, occupancy: occupancy(meeting) },
+      meeting: meeting && { ...meeting, videoLock: this.enforceVideoLock && meeting.host.videoLock, occupancy: occupancy(meeting) },
       organizer,
     });
     return { decision, token, meeting };

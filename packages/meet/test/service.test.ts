@@ -312,3 +312,19 @@ describe('MeetService state and validation', () => {
     expect(Object.isFrozen(service.getTenant('example.com').interop)).toBe(true);
   });
 });
+
+describe('MeetService with enforceVideoLock: false (a broken Meet for conformance self-tests)', () => {
+  it('admits gateway callers to a locked meeting and removes nobody when the lock goes on', () => {
+    const broken = new MeetService({ clock, enforceVideoLock: false });
+    const t = seed(broken);
+    const locked = broken.createMeeting({ organizer: ALICE, videoLock: true });
+    expect(broken.join(t.trusted, { meetingId: locked.meetingId, displayName: 'Room' })).toMatchObject({ ok: true, join: { state: 'joined' } });
+    const open = broken.createMeeting({ organizer: ALICE });
+    const join = broken.join(t.trusted, { meetingId: open.meetingId, displayName: 'Room' });
+    broken.setHost(open.meetingId, { videoLock: true });
+    expect(broken.getMeeting(open.meetingId).participants.find((p) => join.ok && p.id === join.join.participantId)?.state).toBe('joined');
+    // and the default service still enforces it
+    const m = service.createMeeting({ organizer: ALICE, videoLock: true });
+    expect(refusal(service.join(tokens.trusted, { meetingId: m.meetingId, displayName: 'Room' }))).toBe('VIDEO_LOCKED');
+  });
+});

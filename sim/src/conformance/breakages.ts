@@ -1,9 +1,8 @@
 /**
- * Deliberately broken set-ups, to show that the suite can fail (sim/test/conformance/broken-configs.test.ts).
+ * Deliberately broken set-ups, to show that the suite can fail (sim/test/conformance/interop-broken-configs.test.ts).
  * A breakage edits the embedded topology's scenario before it starts and/or the running topology after.
  */
 import { sipZone } from '@gwsim/dns';
-import type { MeetService } from '@gwsim/meet';
 import type { Topology } from '../topology.ts';
 
 /** The scenario as plain data (YAML parsed, not yet validated). */
@@ -39,12 +38,8 @@ const videoLockIgnored: Breakage = {
   name: 'video-lock-ignored',
   description: 'the video lock has no effect: locked meetings admit gateway callers and switching the lock on removes nobody',
   scenario(doc) {
-    for (const m of (doc.topology?.meetings ?? []) as Array<Record<string, unknown>>) if (m.videoLock === true) m.videoLock = false;
-  },
-  started(topology) {
-    const service: MeetService = topology.meet.service;
-    const setHost = service.setHost.bind(service);
-    service.setHost = (id, patch) => setHost(id, { ...patch, videoLock: false });
+    // Meet's own switch: a lock that neither refuses nor removes (topology.meet.enforceVideoLock).
+    ((doc.topology ??= {}).meet ??= {}).enforceVideoLock = false;
   },
 };
 
