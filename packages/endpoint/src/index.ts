@@ -7,3 +7,4 @@ export * from './sipjs-ws-transport.ts';
 export * from './sipjs-sdh.ts';
 export * from './sipjs-call.ts';
 export * from './sipjs-persona.ts';
+export * from './media-call.ts';

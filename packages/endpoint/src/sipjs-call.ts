@@ -1,7 +1,8 @@
 import { GwsimError } from '@gwsim/common';
-import { dtmfRelayBody, type MarkedState } from '@gwsim/media';
+import { dtmfRelayBody } from '@gwsim/media';
 import { SessionState, type Inviter } from 'sip.js';
 import { sendDtmfKeys, type EndpointMedia } from './endpoint-media.ts';
+import { MediaCall } from './media-call.ts';
 import type { CallEnd, DtmfMethod, PersonaCall } from './persona-types.ts';
 
 /**
@@ -28,42 +29,18 @@ export function watchSessionEnd(session: Inviter, media: EndpointMedia): Promise
 }
 
 /** An answered call of a `SipJsPersona`: a sip.js session plus the RTP leg our description handler opened. */
-export class SipJsCall implements PersonaCall {
+export class SipJsCall extends MediaCall implements PersonaCall {
   readonly session: Inviter;
-  readonly media: EndpointMedia;
-  /** The SDP answer from the 200 OK. */
-  readonly answer: string;
   readonly ended: Promise<CallEnd>;
 
   constructor(session: Inviter, media: EndpointMedia, answer: string, ended: Promise<CallEnd>) {
+    super(media, answer);
     this.session = session;
-    this.media = media;
-    this.answer = answer;
     this.ended = ended;
   }
 
   get callId(): string {
     return this.session.request.callId;
-  }
-
-  get remoteMedia(): { address: string; port: number } | null {
-    return this.media.remote;
-  }
-
-  get mediaStates(): ReadonlyArray<{ state: MarkedState; at: number }> {
-    return this.media.mediaStates;
-  }
-
-  get mediaState(): MarkedState | null {
-    return this.media.mediaState;
-  }
-
-  waitForMedia(state: MarkedState, timeoutMs: number): Promise<boolean> {
-    return this.media.waitForMedia(state, timeoutMs);
-  }
-
-  startMedia(): void {
-    this.media.startMedia();
   }
 
   /** Key DTMF digits as RFC 4733 telephone-events, or as SIP INFO (application/dtmf-relay) sent by sip.js. */

@@ -1,21 +1,18 @@
 import { GwsimError } from '@gwsim/common';
-import { dtmfRelayBody, type MarkedState, type RtpPort } from '@gwsim/media';
+import { dtmfRelayBody, type RtpPort } from '@gwsim/media';
 import type { Dialog, SipResponse } from '@gwsim/sip';
 import { sendDtmfKeys, type EndpointMedia } from './endpoint-media.ts';
+import { MediaCall } from './media-call.ts';
 import type { CallEnd, DtmfMethod, PersonaCall } from './persona-types.ts';
 
 /** An answered call of a `Vtc`: a dialog of our SIP core plus the RTP leg the answer pointed at. */
-export class VtcCall implements PersonaCall {
+export class VtcCall extends MediaCall implements PersonaCall {
   readonly dialog: Dialog;
-  readonly media: EndpointMedia;
-  /** The SDP answer from the 200 OK. */
-  readonly answer: string;
   readonly ended: Promise<CallEnd>;
 
   constructor(dialog: Dialog, media: EndpointMedia, answer: string) {
+    super(media, answer);
     this.dialog = dialog;
-    this.media = media;
-    this.answer = answer;
     media.setRemote(answer);
     this.ended = new Promise((resolve) => {
       dialog.on('terminated', (r) => {
@@ -31,26 +28,6 @@ export class VtcCall implements PersonaCall {
 
   get rtp(): RtpPort {
     return this.media.rtp;
-  }
-
-  get remoteMedia(): { address: string; port: number } | null {
-    return this.media.remote;
-  }
-
-  get mediaStates(): ReadonlyArray<{ state: MarkedState; at: number }> {
-    return this.media.mediaStates;
-  }
-
-  get mediaState(): MarkedState | null {
-    return this.media.mediaState;
-  }
-
-  waitForMedia(state: MarkedState, timeoutMs: number): Promise<boolean> {
-    return this.media.waitForMedia(state, timeoutMs);
-  }
-
-  startMedia(): void {
-    this.media.startMedia();
   }
 
   /**
