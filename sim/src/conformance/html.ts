@@ -3,7 +3,7 @@
  * script, a Content-Security-Policy that forbids every request): the verdict, the target, a table of every
  * case with its status and message, and the SIP ladders of failed cases. Every text is escaped.
  */
-import { escapeAttr, escapeText } from '../report/escape.ts';
+import { escapeAttr, escapeText, pageStart } from '../report/escape.ts';
 import { renderLadderMessages, renderLadderSvg } from '../report/html-ladder.ts';
 import type { CaseResult, CaseStatus, ConformanceReport } from './types.ts';
 
@@ -29,7 +29,6 @@ pre { background: #f8f8f8; padding: 8px; overflow-x: auto; white-space: pre-wrap
 ol.messages { padding-left: 24px; } .msghead { font-family: ui-monospace, monospace; color: #555; }
 `;
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 const LABEL: Record<CaseStatus, string> = { pass: 'pass', fail: 'FAIL', error: 'ERROR', not_applicable: 'not applicable' };
 
@@ -60,16 +59,7 @@ export function renderConformanceHtml(report: ConformanceReport): string {
   const filters = [...report.filters.ids.map((i) => `id ${i}`), ...report.filters.tags.map((t) => `tag ${t}`)];
   const failed = report.cases.filter((r) => r.status === 'fail' || r.status === 'error');
   return [
-    '<!DOCTYPE html>',
-    '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">',
-    '<head>',
-    '<meta charset="utf-8"/>',
-    `<meta http-equiv="Content-Security-Policy" content="${escapeAttr(CSP)}"/>`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
-    `<title>${escapeText(`gwsim conformance ${verdict}`)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body>',
+    pageStart(`gwsim conformance ${verdict}`, CSS),
     `<header><span class="badge ${report.ok ? 'pass' : 'fail'}" data-verdict="${report.ok ? 'pass' : 'fail'}">${verdict}</span>`,
     `<div><h1>gwsim conformance</h1><p class="meta">${escapeText(facts.join(' · '))}</p>`,
     `<p class="meta">${escapeText(report.target.description)}</p>`,

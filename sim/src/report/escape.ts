@@ -33,3 +33,22 @@ export function escapeAttr(text: string): string {
     .replace(/\n/g, '&#10;')
     .replace(/\r/g, '&#13;');
 }
+
+/** What a report page may load: nothing but its own inline styles (no script, no request). */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'";
+
+/** The opening of a self-contained report page, up to and including `<body>`. */
+export function pageStart(title: string, css: string): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">',
+    '<head>',
+    '<meta charset="utf-8"/>',
+    `<meta http-equiv="Content-Security-Policy" content="${escapeAttr(REPORT_CSP)}"/>`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
+    `<title>${escapeText(title)}</title>`,
+    `<style>${css}</style>`,
+    '</head>',
+    '<body>',
+  ].join('\n');
+}

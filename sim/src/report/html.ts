@@ -3,7 +3,7 @@
  * script, and a Content-Security-Policy that forbids every external request. Rendered from the Report
  * model only; every text is escaped.
  */
-import { escapeAttr, escapeText } from './escape.ts';
+import { escapeText, pageStart } from './escape.ts';
 import { renderCharts } from './html-charts.ts';
 import { renderLadderMessages, renderLadderSvg } from './html-ladder.ts';
 import type { CallSample, LoadSummary, Percentiles, Report } from './report-types.ts';
@@ -36,7 +36,6 @@ ol.messages { padding-left: 24px; } .msghead { font-family: ui-monospace, monosp
 .note { color: #666; }
 `;
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
 function cell(value: string, cls = ''): string {
   return `<td${cls ? ` class="${cls}"` : ''}>${escapeText(value)}</td>`;
@@ -149,16 +148,7 @@ function samples(report: Report): string {
 export function renderHtml(report: Report): string {
   const title = `gwsim ${report.ok ? 'PASS' : 'FAIL'}: ${report.scenario.name}`;
   return [
-    '<!DOCTYPE html>',
-    '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">',
-    '<head>',
-    '<meta charset="utf-8"/>',
-    `<meta http-equiv="Content-Security-Policy" content="${escapeAttr(CSP)}"/>`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
-    `<title>${escapeText(title)}</title>`,
-    `<style>${CSS}</style>`,
-    '</head>',
-    '<body>',
+    pageStart(title, CSS),
     header(report),
     expectations(report),
     thresholds(report),
