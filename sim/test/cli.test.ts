@@ -85,7 +85,7 @@ describe('gwsim validate', () => {
   it('rejects an unknown field with the list of allowed ones, a call from an undeclared endpoint, and a bad routing rule', async () => {
     const typo = await run(['validate', file('typo.yaml', defaultText.replace('knockTimeoutMs: 3000', 'knockTimeout: 3000'))]);
     expect(typo.code).toBe(2);
-    expect(typo.err).toMatch(/topology\.meet\.knockTimeout: unknown field \(allowed fields: address, port, knockTimeoutMs\)/);
+    expect(typo.err).toMatch(/topology\.meet\.knockTimeout: unknown field \(allowed fields: address, port, knockTimeoutMs, enforceVideoLock\)/);
     const who = await run(['validate', file('who.yaml', defaultText.replace('from: guest-room, dial: "sip:1000000000005', 'from: nobody, dial: "sip:1000000000005'))]);
     expect(who.code).toBe(2);
     expect(who.err).toMatch(/calls\[\d+\]\.from: no endpoint named "nobody" \(declared: boardroom, guest-room\)/);
