@@ -4,6 +4,7 @@ import { ArrivalSchedule } from './arrivals.ts';
 import { sampler, type Sampler } from './distributions.ts';
 import { LatencyHistogram, type EncodedHistogram } from './histogram.ts';
 import type { CallDriver, CallResult, MixEntry } from './load-types.ts';
+import type { TimelinePoint } from '../report/report-types.ts';
 import { MixPicker, type ResolvedPlan } from './plan.ts';
 import { FAILURES, LOAD_OUTCOMES } from './taxonomy.ts';
 
@@ -39,16 +40,8 @@ export interface ShardControl {
   abortGraceMs?: number;
 }
 
-export interface ShardBucket {
-  t: number;
-  started: number;
-  succeeded: number;
-  failed: number;
-  active: number;
-  setupP50: number;
-  setupP95: number;
-  setupP99: number;
-  outcomes: Record<string, number>;
+/** One timeline interval of one shard: the report's point, plus its setup histogram for merging. */
+export interface ShardBucket extends TimelinePoint {
   hist?: EncodedHistogram;
 }
 
