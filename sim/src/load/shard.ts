@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { ArrivalSchedule } from './arrivals.ts';
 import { sampler, type Sampler } from './distributions.ts';
 import { LatencyHistogram, type EncodedHistogram } from './histogram.ts';
-import type { CallDriver, CallResult, MixEntry } from './load-types.ts';
+import type { CallDriver, CallResult, LoadProgress, MixEntry } from './load-types.ts';
 import type { TimelinePoint } from '../report/report-types.ts';
 import { MixPicker, type ResolvedPlan } from './plan.ts';
 import { FAILURES, LOAD_OUTCOMES } from './taxonomy.ts';
@@ -18,17 +18,11 @@ export interface ShardSpec {
   keepIntervalHistograms?: boolean;
 }
 
-export interface ShardProgress {
-  elapsedMs: number;
+/** One shard's progress: LoadProgress's counters, with the period's starts instead of a rate (merged into one). */
+export interface ShardProgress extends Omit<LoadProgress, 'rate'> {
   /** Calls this shard started over the last progress period. */
   startedInPeriod: number;
   periodMs: number;
-  attempted: number;
-  active: number;
-  succeeded: number;
-  failed: number;
-  outcomes: Record<string, number>;
-  setupP95: number;
 }
 
 export interface ShardControl {
