@@ -14,7 +14,8 @@ export {
   type WebRtcRole,
   type WebRtcTrackDump,
 } from './webrtc-peer-types.ts';
-export { WebRtcTrack, type RtpListener, type SendOptions } from './webrtc-track.ts';
+export { RtpView, WebRtcTrack, type RtpListener, type SendOptions } from './webrtc-track.ts';
+export { RtpDataPlane } from './rtp-data-plane.ts';
 export { WebRtcPeer } from './webrtc-peer.ts';
 export { checkWebRtcOffer, WEBRTC_PROFILE, type OfferCheck } from './offer-check.ts';
 export {
@@ -31,3 +32,4 @@ export {
   type MediaMode,
   type SyntheticOptions,
 } from './media-loops.ts';
+export { deriveSrtpSessionKeys, SRTP_ERRORS, SrtpContext, srtpKeyLengths, srtpProfileName, type SrtpContextDump, type SrtpErrorCode, type SrtpMasterKeys, type SrtpProfileName, type SrtpSessionKeys, type SrtpStreamDump } from './srtp-context.ts';

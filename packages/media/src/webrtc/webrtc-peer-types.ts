@@ -17,6 +17,11 @@ export interface WebRtcPeerOptions {
   readonly address: string;
   /** Video codecs in preference order (default VP8, H264). */
   readonly videoCodecs?: readonly VideoCodecName[];
+  /**
+   * Who carries RTP once connected: `gwsim` (default), our data plane (rtp-data-plane.ts: SRTP in place, no
+   * per-packet objects); `werift`, werift's own RTP path (the baseline benchmarks compare against).
+   */
+  readonly dataPlane?: 'gwsim' | 'werift';
   /** A name for log lines ("meet:join 0190…"). */
   readonly name?: string;
   readonly logger?: Logger;

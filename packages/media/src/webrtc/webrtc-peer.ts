@@ -12,6 +12,7 @@ import { GwsimError, silentLogger, TimeoutError, TypedEmitter, type Logger } fro
 import { RTCPeerConnection, type RTCRtpTransceiver, type RTCTrackEvent } from 'werift';
 import { requireLoopbackAddress } from './loopback.ts';
 import { loopbackPeerConfig } from './peer-config.ts';
+import { RtpDataPlane } from './rtp-data-plane.ts';
 import { leaseLoopbackStun, type StunLease } from './stun-responder.ts';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -34,6 +35,8 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   readonly #stun: StunLease;
   readonly #log: Logger;
   readonly #tracks = new Map<RTCRtpTransceiver, WebRtcTrack>();
+  readonly #useDataPlane: boolean;
+  #plane: RtpDataPlane | null = null;
   #role: WebRtcRole | undefined;
   #lastState: WebRtcPeerState = 'new';
   #closing: Promise<void> | undefined;
@@ -44,6 +47,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.name = options.name ?? `webrtc-${++peerCount}`;
     this.#log = options.logger ?? silentLogger;
     this.#stun = stun;
+    this.#useDataPlane = (options.dataPlane ?? 'gwsim') === 'gwsim';
     this.#pc = new RTCPeerConnection(loopbackPeerConfig({ address: options.address, stunUrl: stun.url, videoCodecs: options.videoCodecs }));
     const connected = () => this.#pc.connectionState === 'connected';
     this.#pc.onTransceiverAdded.subscribe((t) => {
@@ -58,6 +62,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       event.track.onReceiveRtp.subscribe((packet) => track.receive(packet));
     };
     this.#pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') this.#attachDataPlane();
       this.#setState(state);
     });
   }
@@ -80,6 +85,12 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
 
   get state(): WebRtcPeerState {
     return this.#pc.connectionState;
+  }
+
+  /** Which path carries RTP: our data plane (with its SRTP profile) or werift's. */
+  get dataPlane(): { path: 'gwsim'; profile: string; sent: number; received: number; dropped: number } | { path: 'werift' } {
+    const plane = this.#plane;
+    return plane ? { path: 'gwsim', profile: plane.profile, ...plane.counters } : { path: 'werift' };
   }
 
   get closed(): boolean {
@@ -157,7 +168,12 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   /** Close the connection, its sockets and the STUN lease. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const track of this.#tracks.values()) track.onRtp(null);
+      for (const track of this.#tracks.values()) {
+        track.onRtp(null);
+        track.useDataPlane(null);
+      }
+      this.#plane?.close();
+      this.#plane = null;
       try {
         await this.#pc.close();
       } finally {
@@ -168,6 +184,17 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
       }
     })();
     return this.#closing;
+  }
+
+  #attachDataPlane(): void {
+    if (!this.#useDataPlane || this.#plane !== null || this.closed) return;
+    this.#plane = RtpDataPlane.attach(this.#pc);
+    if (this.#plane === null) {
+      this.#log.warn('webrtc RTP stays on werift: the connection is not one the data plane drives', { peer: this.name });
+      return;
+    }
+    for (const track of this.#tracks.values()) track.useDataPlane(this.#plane);
+    this.#log.debug('webrtc data plane', { peer: this.name, profile: this.#plane.profile });
   }
 
   #setState(state: WebRtcPeerState): void {

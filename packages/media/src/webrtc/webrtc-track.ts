@@ -1,13 +1,43 @@
 /**
  * One negotiated m= section of a WebRtcPeer (an RTCRtpTransceiver): what arrives on it and a way to send
- * on it. Sending goes through werift's RTCRtpSender, which writes this side's SSRC and negotiated payload
- * type and protects the packet with SRTP.
+ * on it. Packets carry this side's SSRC and negotiated payload type, protected with SRTP: through the peer's
+ * RtpDataPlane once connected (rtp-data-plane.ts), through werift's RTCRtpSender before that or when the
+ * data plane cannot drive the connection.
  */
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import { RTP_HEADER_BYTES } from '../rtp.ts';
+import type { DataPlaneTrack, RtpDataPlane, WeriftSender } from './rtp-data-plane.ts';
 import type { MediaKind, TrackStats, WebRtcTrackDump } from './webrtc-peer-types.ts';
 
-export type RtpListener = (packet: RtpPacket, track: WebRtcTrack) => void;
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A received RTP packet as a track's listener sees it. One view per track, refilled for every packet: read
+ * it inside the listener and do not keep it (copy what must outlive the call). The payload is
+ * `buffer[payloadOffset, payloadEnd)`: after CSRCs and header extensions, before RTP padding.
+ */
+export class RtpView {
+  buffer: Buffer = NO_BYTES;
+  payloadOffset = 0;
+  payloadEnd = 0;
+  ssrc = 0;
+  sequenceNumber = 0;
+  timestamp = 0;
+  payloadType = 0;
+  marker = false;
+
+  /** The payload as a Buffer (a view into `buffer`: allocates a small object, not bytes). */
+  get payload(): Buffer {
+    return this.buffer.subarray(this.payloadOffset, this.payloadEnd);
+  }
+
+  get payloadLength(): number {
+    return this.payloadEnd - this.payloadOffset;
+  }
+}
+
+export type RtpListener = (packet: RtpView, track: WebRtcTrack) => void;
 
 export interface SendOptions {
   /** Added to the RTP timestamp after this packet (960 for 20 ms of Opus at 48 kHz, 1800 for 20 ms of video). */
@@ -15,12 +45,14 @@ export interface SendOptions {
   readonly marker?: boolean;
 }
 
-export class WebRtcTrack {
+export class WebRtcTrack implements DataPlaneTrack {
   readonly kind: MediaKind;
   readonly stats: TrackStats = { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0 };
   readonly #transceiver: RTCRtpTransceiver;
   readonly #connected: () => boolean;
+  readonly #view = new RtpView();
   #listener: RtpListener | null = null;
+  #plane: RtpDataPlane | null = null;
   #seq = randomInt(0, 0x10000);
   #timestamp = randomInt(0, 0xffffffff);
 
@@ -41,44 +73,101 @@ export class WebRtcTrack {
     return this.#transceiver.sender.codec?.mimeType;
   }
 
+  /** @internal werift's sender of this section (the data plane frames packets for it). */
+  get sender(): WeriftSender {
+    return this.#transceiver.sender as unknown as WeriftSender;
+  }
+
   /** One listener for received RTP (null removes it). Called once per packet, after SRTP. */
   onRtp(listener: RtpListener | null): void {
     this.#listener = listener;
   }
 
-  /** @internal */
+  /** @internal The peer's data plane from now on (null: werift's path). */
+  useDataPlane(plane: RtpDataPlane | null): void {
+    this.#plane = plane;
+  }
+
+  /** @internal A packet werift received and decrypted: the data plane takes this SSRC's next ones. */
   receive(packet: RtpPacket): void {
-    this.stats.packetsIn++;
-    this.stats.bytesIn += packet.payload.length;
-    this.#listener?.(packet, this);
+    const v = this.#view;
+    const h = packet.header;
+    v.buffer = packet.payload;
+    v.payloadOffset = 0;
+    v.payloadEnd = packet.payload.length;
+    v.ssrc = h.ssrc;
+    v.sequenceNumber = h.sequenceNumber;
+    v.timestamp = h.timestamp;
+    v.payloadType = h.payloadType;
+    v.marker = h.marker;
+    this.#plane?.learn(h.ssrc, this);
+    this.#deliver(v);
+  }
+
+  /** @internal A packet the data plane decrypted in place: `length` bytes of `buffer`. */
+  receiveRaw(buffer: Buffer, length: number): void {
+    const b0 = buffer[0]!;
+    let offset = RTP_HEADER_BYTES + (b0 & 0x0f) * 4;
+    if (b0 & 0x10) offset += offset + 4 <= length ? 4 + buffer.readUInt16BE(offset + 2) * 4 : length;
+    let end = length;
+    if (b0 & 0x20 && length > offset) end -= buffer[length - 1]!;
+    if (offset > end) return;
+    const v = this.#view;
+    v.buffer = buffer;
+    v.payloadOffset = offset;
+    v.payloadEnd = end;
+    v.ssrc = buffer.readUInt32BE(8);
+    v.sequenceNumber = buffer.readUInt16BE(2);
+    v.timestamp = buffer.readUInt32BE(4);
+    v.payloadType = buffer[1]! & 0x7f;
+    v.marker = (buffer[1]! & 0x80) !== 0;
+    this.#deliver(v);
   }
 
   /** Send one packet with this track's own sequence number and timestamp. False until connected. */
   send(payload: Buffer, options: SendOptions): boolean {
-    const header = new RtpHeader({ sequenceNumber: this.#seq, timestamp: this.#timestamp, marker: options.marker ?? false });
+    const sent = this.sendPayload(payload, 0, payload.length, this.#seq, this.#timestamp, options.marker ?? false);
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#timestamp = (this.#timestamp + options.timestampStep) >>> 0;
-    return this.#write(new RtpPacket(header, payload));
+    return sent;
   }
 
   /**
    * Send a received packet back out: same payload, sequence number, timestamp and marker; this side's SSRC
-   * and payload type. The received packet is left untouched (werift's sender rewrites the header it gets).
+   * and payload type.
    */
-  forward(packet: RtpPacket): boolean {
-    const { sequenceNumber, timestamp, marker } = packet.header;
-    return this.#write(new RtpPacket(new RtpHeader({ sequenceNumber, timestamp, marker }), packet.payload));
+  forward(packet: RtpView): boolean {
+    return this.sendPayload(packet.buffer, packet.payloadOffset, packet.payloadEnd, packet.sequenceNumber, packet.timestamp, packet.marker);
+  }
+
+  /**
+   * Send `buffer[start, end)` as the payload of one packet with these header fields (this side's SSRC and
+   * payload type; werift's sequence/timestamp offsets added). The buffer is not kept. False until connected.
+   */
+  sendPayload(buffer: Buffer, start: number, end: number, sequenceNumber: number, timestamp: number, marker: boolean): boolean {
+    if (!this.#connected()) return false;
+    const plane = this.#plane;
+    if (plane !== null) {
+      if (!plane.send(this, buffer, start, end, sequenceNumber, timestamp, marker)) return false;
+    } else {
+      const sender = this.#transceiver.sender;
+      if (!sender.codec) return false;
+      // werift keeps the packet (NACK history): it gets its own copy of the payload
+      const payload = Buffer.from(buffer.subarray(start, end));
+      sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber, timestamp, marker }), payload)).catch(() => {});
+    }
+    this.stats.packetsOut++;
+    this.stats.bytesOut += end - start;
+    return true;
   }
 
   dump(): WebRtcTrackDump {
     return { mid: this.mid, kind: this.kind, codec: this.codec, ...this.stats };
   }
 
-  #write(packet: RtpPacket): boolean {
-    if (!this.#connected() || !this.#transceiver.sender.codec) return false;
-    this.stats.packetsOut++;
-    this.stats.bytesOut += packet.payload.length;
-    this.#transceiver.sender.sendRtp(packet).catch(() => {});
-    return true;
+  #deliver(v: RtpView): void {
+    this.stats.packetsIn++;
+    this.stats.bytesIn += v.payloadEnd - v.payloadOffset;
+    this.#listener?.(v, this);
   }
 }

@@ -1,0 +1,211 @@
+/**
+ * RtpDataPlane: the RTP path of a connected werift PeerConnection, taken off werift once DTLS is up.
+ *
+ * werift keeps everything but the RTP packets: ICE (connectivity checks, consent), DTLS, RTCP (its senders'
+ * reports, fed with our counters) and the first packet of every incoming SSRC (its router knows which
+ * transceiver an SSRC belongs to; the track that receives it tells us, `learn`). From then on a received
+ * SRTP packet of a known SSRC is authenticated and decrypted in place by our SrtpContext and handed to its
+ * track as an RtpView, and a sent packet is framed from a per-track header template and protected straight
+ * onto the ICE pair's UDP socket: no RtpPacket objects, no promises, no Buffer.concat per packet
+ * (ARCHITECTURE.md: werift's own path costs ~25 µs per packet operation).
+ *
+ * Packets look as werift's would on the wire: this side's SSRC and payload type, werift's random sequence
+ * and timestamp offsets, and the MID header extension (RFC 8843) when negotiated. What it does not do:
+ * transport-wide congestion control and abs-send-time extensions, RTX/NACK retransmission history, RED.
+ *
+ * `attach` returns null when the connection is not one it can drive (ICE over TCP, an SRTP profile other than
+ * AEAD_AES_128_GCM or AES_CM_128_HMAC_SHA1_80, a werift whose internals moved): werift's path stays.
+ */
+import type { Socket } from 'node:dgram';
+import { ntpTime, type RTCPeerConnection } from 'werift';
+import { RTP_HEADER_BYTES } from '../rtp.ts';
+import { SrtpContext, srtpKeyLengths, srtpProfileName } from './srtp-context.ts';
+
+const MID_EXTENSION_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+/** Largest packet the scratch buffer frames (a UDP datagram on loopback can be larger; RTP from us is not). */
+const MAX_PACKET_BYTES = 65_507;
+/** How often the sender's NTP/RTP timestamp pair for werift's RTCP sender reports is refreshed. */
+const SR_CLOCK_REFRESH_MS = 50;
+
+/** The parts of werift's internals the data plane reads (werift 0.24.4), checked at attach time. */
+interface WeriftUdpTransport {
+  socket: Socket;
+  onData: (data: Buffer, addr: [string, number]) => void;
+}
+interface WeriftPair {
+  protocol: { transport?: Partial<WeriftUdpTransport> };
+  remoteAddr: [string, number];
+}
+interface WeriftDtlsTransport {
+  srtpStarted: boolean;
+  dtls?: { srtp?: { srtpProfile?: number }; extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer } };
+  iceTransport: { connection: { nominated?: WeriftPair } };
+}
+/** werift's RTCRtpSender fields the fast path reads or keeps current for its RTCP sender reports. */
+export interface WeriftSender {
+  ssrc: number;
+  codec?: { payloadType: number };
+  headerExtensions?: ReadonlyArray<{ uri: string; id: number }>;
+  seqOffset: number;
+  timestampOffset: number;
+  packetCount: number;
+  octetCount: number;
+  rtpTimestamp: number;
+  ntpTimestamp: bigint;
+  runRtcp(): Promise<void>;
+}
+
+/** What a track gives the data plane: a sender to frame for, and where received packets go. */
+export interface DataPlaneTrack {
+  readonly sender: WeriftSender;
+  readonly mid: string;
+  /** @internal A received packet, decrypted in place: `length` bytes of `buffer` are the RTP packet. */
+  receiveRaw(buffer: Buffer, length: number): void;
+}
+
+/** The per-track header template and sender state. */
+class Outbound {
+  readonly sender: WeriftSender;
+  readonly header: Buffer;
+  lastClock = -Infinity;
+
+  constructor(sender: WeriftSender, mid: string) {
+    this.sender = sender;
+    const ext = sender.headerExtensions?.find((e) => e.uri === MID_EXTENSION_URI);
+    const midBytes = Buffer.from(mid, 'utf8');
+    const useExt = ext !== undefined && ext.id >= 1 && ext.id <= 14 && midBytes.length >= 1 && midBytes.length <= 16;
+    // RFC 8285 one-byte header: 0xBEDE, length in 32-bit words, element (id << 4 | len - 1), data, zero padding
+    const extWords = useExt ? Math.ceil((1 + midBytes.length) / 4) : 0;
+    this.header = Buffer.alloc(RTP_HEADER_BYTES + (useExt ? 4 + extWords * 4 : 0));
+    this.header[0] = 0x80 | (useExt ? 0x10 : 0);
+    this.header.writeUInt32BE(sender.ssrc >>> 0, 8);
+    if (useExt) {
+      this.header.writeUInt16BE(0xbede, 12);
+      this.header.writeUInt16BE(extWords, 14);
+      this.header[16] = (ext.id << 4) | (midBytes.length - 1);
+      midBytes.copy(this.header, 17);
+    }
+  }
+}
+
+export class RtpDataPlane {
+  /** Packets this plane protected and sent / unprotected and delivered, and received packets it dropped. */
+  readonly counters = { sent: 0, received: 0, dropped: 0 };
+  readonly #out: SrtpContext;
+  readonly #in: SrtpContext;
+  readonly #socket: Socket;
+  readonly #remotePort: number;
+  readonly #remoteHost: string;
+  readonly #transport: WeriftUdpTransport;
+  readonly #weriftOnData: WeriftUdpTransport['onData'];
+  readonly #tracks = new Map<number, DataPlaneTrack>();
+  readonly #outbound = new Map<DataPlaneTrack, Outbound>();
+  readonly #scratch = Buffer.allocUnsafe(MAX_PACKET_BYTES);
+  #closed = false;
+
+  private constructor(out: SrtpContext, inbound: SrtpContext, transport: WeriftUdpTransport, remote: [string, number]) {
+    this.#out = out;
+    this.#in = inbound;
+    this.#transport = transport;
+    this.#socket = transport.socket;
+    this.#remoteHost = remote[0];
+    this.#remotePort = remote[1];
+    this.#weriftOnData = transport.onData;
+    transport.onData = (data, addr) => {
+      if (!this.#receive(data)) this.#weriftOnData(data, addr);
+    };
+  }
+
+  /** Take over the RTP path of a connected peer connection, or null when it cannot (see the file comment). */
+  static attach(pc: RTCPeerConnection): RtpDataPlane | null {
+    const dtlsTransport = (pc as unknown as { dtlsTransports: WeriftDtlsTransport[] }).dtlsTransports?.[0];
+    const dtls = dtlsTransport?.dtls;
+    const profile = srtpProfileName(dtls?.srtp?.srtpProfile ?? -1);
+    const pair = dtlsTransport?.iceTransport?.connection?.nominated;
+    const transport = pair?.protocol?.transport;
+    if (!dtlsTransport?.srtpStarted || !dtls || !profile || !pair || !transport?.socket || typeof transport.onData !== 'function' || !Array.isArray(pair.remoteAddr)) return null;
+    const { key, salt } = srtpKeyLengths(profile);
+    const keys = dtls.extractSessionKeys(key, salt);
+    const out = new SrtpContext(profile, { masterKey: keys.localKey, masterSalt: keys.localSalt });
+    const inbound = new SrtpContext(profile, { masterKey: keys.remoteKey, masterSalt: keys.remoteSalt });
+    return new RtpDataPlane(out, inbound, transport as WeriftUdpTransport, pair.remoteAddr);
+  }
+
+  get profile(): string {
+    return this.#out.profile;
+  }
+
+  /** Route later packets of `ssrc` to `track` (werift delivered its first one there). */
+  learn(ssrc: number, track: DataPlaneTrack): void {
+    if (!this.#closed) this.#tracks.set(ssrc >>> 0, track);
+  }
+
+  /**
+   * Send `buffer[start, end)` as the payload of one RTP packet on `track` with these header fields (werift's
+   * sequence/timestamp offsets are added, as its sender does). False when the track has no codec yet.
+   */
+  send(track: DataPlaneTrack, buffer: Buffer, start: number, end: number, sequenceNumber: number, timestamp: number, marker: boolean): boolean {
+    if (this.#closed) return false;
+    const sender = track.sender;
+    const pt = sender.codec?.payloadType;
+    if (pt === undefined) return false;
+    let o = this.#outbound.get(track);
+    if (o === undefined) {
+      o = new Outbound(sender, track.mid);
+      this.#outbound.set(track, o);
+      void sender.runRtcp(); // werift starts its sender reports on its first send; ours replace its sends
+    }
+    const payloadLength = end - start;
+    const headerLength = o.header.length;
+    const length = headerLength + payloadLength;
+    if (length > MAX_PACKET_BYTES) return false;
+    const packet = this.#scratch;
+    o.header.copy(packet, 0);
+    packet[1] = (marker ? 0x80 : 0) | pt;
+    const seq = (sequenceNumber + sender.seqOffset) & 0xffff;
+    const ts = (timestamp + sender.timestampOffset) >>> 0;
+    packet.writeUInt16BE(seq, 2);
+    packet.writeUInt32BE(ts, 4);
+    buffer.copy(packet, headerLength, start, end);
+    const protectedPacket = this.#out.protect(packet, length);
+    this.#socket.send(protectedPacket, this.#remotePort, this.#remoteHost);
+    this.counters.sent++;
+    sender.packetCount = (sender.packetCount + 1) >>> 0;
+    sender.octetCount = (sender.octetCount + payloadLength) >>> 0;
+    const now = performance.now();
+    if (now - o.lastClock >= SR_CLOCK_REFRESH_MS) {
+      // the NTP/RTP pair of a sender report must describe the same instant: refresh both together
+      o.lastClock = now;
+      sender.rtpTimestamp = ts;
+      sender.ntpTimestamp = ntpTime();
+    }
+    return true;
+  }
+
+  /** Give the RTP path back to werift (packets of every SSRC go through it again). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#transport.onData = this.#weriftOnData;
+    this.#tracks.clear();
+    this.#outbound.clear();
+  }
+
+  /** True when the datagram was ours to take (delivered or dropped), false to leave it to werift. */
+  #receive(data: Buffer): boolean {
+    // RFC 7983 demux: RTP/RTCP start 128-191; RTCP packet types 192-223 (RFC 5761) stay with werift
+    if (data.length < RTP_HEADER_BYTES || (data[0]! & 0xc0) !== 0x80) return false;
+    const pt = data[1]!;
+    if (pt >= 192 && pt <= 223) return false;
+    const track = this.#tracks.get(data.readUInt32BE(8));
+    if (track === undefined) return false;
+    const length = this.#in.unprotect(data);
+    if (length < 0) {
+      this.counters.dropped++;
+      return true;
+    }
+    this.counters.received++;
+    track.receiveRaw(data, length);
+    return true;
+  }
+}

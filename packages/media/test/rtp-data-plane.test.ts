@@ -1,0 +1,124 @@
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebRtcPeer, type WebRtcTrack } from '../src/index.ts';
+
+const A = '127.0.24.11';
+const B = '127.0.24.12';
+
+const open: WebRtcPeer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function pair(planes: { a: 'gwsim' | 'werift'; b: 'gwsim' | 'werift' }): Promise<{ a: WebRtcPeer; b: WebRtcPeer; answer: string }> {
+  const a = await WebRtcPeer.create({ address: A, name: 'a', dataPlane: planes.a });
+  const b = await WebRtcPeer.create({ address: B, name: 'b', dataPlane: planes.b });
+  open.push(a, b);
+  const answer = await b.acceptOffer(await a.createOffer({ audio: true, video: true }));
+  await a.acceptAnswer(answer);
+  await Promise.all([a.waitConnected(5000), b.waitConnected(5000)]);
+  return { a, b, answer };
+}
+
+/** Collect what arrives on a track: payload text, sequence number, timestamp, marker. */
+function collect(track: WebRtcTrack): Array<{ text: string; seq: number; ts: number; marker: boolean }> {
+  const got: Array<{ text: string; seq: number; ts: number; marker: boolean }> = [];
+  track.onRtp((p) => got.push({ text: p.payload.toString('latin1'), seq: p.sequenceNumber, ts: p.timestamp, marker: p.marker }));
+  return got;
+}
+
+describe('RtpDataPlane (RTP off werift once DTLS is up)', () => {
+  it('carries RTP both ways with SRTP in place, after werift routed the first packet of each SSRC', async () => {
+    const { a, b } = await pair({ a: 'gwsim', b: 'gwsim' });
+    for (const p of [a, b]) expect(p.dataPlane).toMatchObject({ path: 'gwsim', profile: 'AEAD_AES_128_GCM' });
+    const atB = collect(b.track('video')!);
+    const atA = collect(a.track('audio')!);
+    const video = a.track('video')!;
+    const audio = b.track('audio')!;
+    for (let i = 0; i < 50; i++) {
+      video.send(Buffer.from(`video-${i}`.padEnd(900, '.')), { timestampStep: 3000, marker: i % 5 === 4 });
+      audio.send(Buffer.from(`audio-${i}`), { timestampStep: 960 });
+    }
+    await waitFor(() => atB.length === 50 && atA.length === 50);
+    expect(atB.map((p) => p.text.split('.')[0])).toEqual(Array.from({ length: 50 }, (_, i) => `video-${i}`));
+    expect(atB[0]!.text).toHaveLength(900);
+    expect(atA.map((p) => p.text)).toEqual(Array.from({ length: 50 }, (_, i) => `audio-${i}`));
+    // one sequence space and one timeline across werift's first packet and ours
+    for (let i = 1; i < 50; i++) {
+      expect(atB[i]!.seq).toBe((atB[i - 1]!.seq + 1) & 0xffff);
+      expect(atB[i]!.ts).toBe((atB[i - 1]!.ts + 3000) >>> 0);
+      expect(atB[i]!.marker).toBe(i % 5 === 4);
+    }
+    // werift delivered one packet per SSRC; the plane took the rest
+    const pa = a.dataPlane as { sent: number; received: number; dropped: number };
+    const pb = b.dataPlane as { sent: number; received: number; dropped: number };
+    expect(pa.sent).toBe(50);
+    expect(pb.received).toBe(49);
+    expect(pb.sent).toBe(50);
+    expect(pa.received).toBe(49);
+    expect(pa.dropped + pb.dropped).toBe(0);
+    // werift's RTCP sender reports read the sender's counters: the plane keeps them current
+    expect(video.sender.packetCount).toBe(50);
+    expect(video.sender.octetCount).toBe(50 * 900);
+  });
+
+  it('echoes through the plane: forward() keeps sequence number, timestamp and marker', async () => {
+    const { a, b } = await pair({ a: 'gwsim', b: 'gwsim' });
+    for (const t of b.tracks) t.onRtp((p, track) => track.forward(p));
+    const back = collect(a.track('audio')!);
+    const track = a.track('audio')!;
+    for (let i = 0; i < 20; i++) track.send(Buffer.from(`echo-${i}`), { timestampStep: 960, marker: i === 0 });
+    await waitFor(() => back.length === 20);
+    expect(back.map((p) => p.text)).toEqual(Array.from({ length: 20 }, (_, i) => `echo-${i}`));
+    expect(back[0]!.marker).toBe(true);
+    expect(back[1]!.marker).toBe(false);
+  });
+
+  it.each([
+    { a: 'gwsim', b: 'werift' },
+    { a: 'werift', b: 'gwsim' },
+  ] as const)('interoperates with werift’s own RTP path on the far end (%o)', async (planes) => {
+    const { a, b } = await pair(planes);
+    expect(a.dataPlane.path).toBe(planes.a);
+    expect(b.dataPlane.path).toBe(planes.b);
+    const atB = collect(b.track('audio')!);
+    const atA = collect(a.track('audio')!);
+    for (let i = 0; i < 30; i++) {
+      a.track('audio')!.send(Buffer.from(`ab-${i}`), { timestampStep: 960 });
+      b.track('audio')!.send(Buffer.from(`ba-${i}`), { timestampStep: 960 });
+    }
+    await waitFor(() => atB.length === 30 && atA.length === 30);
+    expect(atB.map((p) => p.text)).toEqual(Array.from({ length: 30 }, (_, i) => `ab-${i}`));
+    expect(atA.map((p) => p.text)).toEqual(Array.from({ length: 30 }, (_, i) => `ba-${i}`));
+  });
+
+  it('drops a forged packet of a known SSRC (authentication fails) and keeps delivering genuine ones', async () => {
+    const { a, b, answer } = await pair({ a: 'gwsim', b: 'gwsim' });
+    const atB = collect(b.track('audio')!);
+    const track = a.track('audio')!;
+    track.send(Buffer.from('first'), { timestampStep: 960 });
+    await waitFor(() => atB.length === 1);
+    const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.24\.12 (\d+) typ host/.exec(answer)![1]);
+    const forged = Buffer.alloc(12 + 40, 0x5a);
+    forged[0] = 0x80;
+    forged[1] = 111;
+    forged.writeUInt16BE(4242, 2);
+    forged.writeUInt32BE(track.sender.ssrc >>> 0, 8);
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, A, () => r()));
+    sock.send(forged, port, B);
+    await waitFor(() => (b.dataPlane as { dropped: number }).dropped === 1);
+    sock.close();
+    track.send(Buffer.from('second'), { timestampStep: 960 });
+    await waitFor(() => atB.length === 2);
+    expect(atB.map((p) => p.text)).toEqual(['first', 'second']);
+  });
+});
