@@ -5,3 +5,4 @@ export * from './ids.ts';
 export * from './logger.ts';
 export * from './schema.ts';
 export * from './random.ts';
+export * from './ts-worker.ts';

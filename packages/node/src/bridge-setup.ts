@@ -3,7 +3,7 @@
  * endpoint receives each, and the payload type and clock rate negotiated for it.
  */
 import type { Logger } from '@gwsim/common';
-import { mediaTargets, negotiatedCodecs, type SessionDescription } from '@gwsim/media';
+import { mediaTargets, negotiatedCodecs, type RtpPort, type SessionDescription } from '@gwsim/media';
 import type { BridgeStreamName } from './bridge-stats.ts';
 import { CallBridge, type BridgeStreamSpec } from './call-bridge.ts';
 import type { CallMedia } from './call-media.ts';
@@ -13,7 +13,8 @@ export interface CallBridgeSetup {
   /** The endpoint's SDP offer and the node's answer to it. */
   readonly offer: SessionDescription;
   readonly answer: SessionDescription;
-  readonly media: CallMedia;
+  /** The node's RTP ports for the call. */
+  readonly media: Pick<CallMedia, 'rtp' | 'videoRtp' | 'contentRtp'>;
   readonly name?: string;
   readonly logger?: Logger;
 }
@@ -23,7 +24,7 @@ export function bridgeStreams(setup: Pick<CallBridgeSetup, 'offer' | 'answer' | 
   const { offer, answer, media } = setup;
   const targets = mediaTargets(offer);
   const negotiated = negotiatedCodecs(offer, answer);
-  const ports: Record<BridgeStreamName, typeof media.rtp | null> = { audio: media.rtp, video: media.videoRtp, content: media.contentRtp };
+  const ports: Record<BridgeStreamName, RtpPort | null> = { audio: media.rtp, video: media.videoRtp, content: media.contentRtp };
   const out: Partial<Record<BridgeStreamName, BridgeStreamSpec>> = {};
   for (const name of ['audio', 'video', 'content'] as const) {
     const target = targets[name];

@@ -26,6 +26,7 @@ import {
   writeRtpHeaderFields,
   RTP_HEADER_BYTES,
   type RtpPort,
+  type RtpView,
   type WebRtcOfferOptions,
   type WebRtcTrack,
 } from '@gwsim/media';
@@ -50,8 +51,6 @@ export interface CallBridgeOptions {
   readonly name?: string;
   readonly logger?: Logger;
 }
-
-type ForwardPacket = Parameters<WebRtcTrack['forward']>[0];
 
 /** A local packet's SSRC as rewriter input: the node's own media, distinct from anything received. */
 const LOCAL_SSRC = 0x6e6f6465; // "node"
@@ -152,7 +151,7 @@ export class CallBridge {
         content.muxed = video.muxed = true;
       }
     }
-    for (const track of this.peer.tracks) track.onRtp((packet, t) => this.#fromMeet(t, packet as unknown as ForwardPacket));
+    for (const track of this.peer.tracks) track.onRtp((packet, t) => this.#fromMeet(t, packet));
     if (this.#mode === 'idle') this.#mode = 'held';
   }
 
@@ -198,27 +197,24 @@ export class CallBridge {
       return;
     }
     const offset = rtpPayloadOffset(packet);
-    const payload = packet.subarray(offset);
-    if (s.name === 'content' && this.#content === 'muxed-on-video' && readProbe(payload, this.#probe)) s.streamIds.add(this.#probe.streamId);
+    if (offset < 0) return;
+    if (s.name === 'content' && this.#content === 'muxed-on-video' && readProbe(packet.subarray(offset), this.#probe)) s.streamIds.add(this.#probe.streamId);
     s.toMeet.map(ssrc, seq, ts, now);
-    // werift's sender writes its SSRC and payload type and reads only these header fields (WebRtcTrack.forward)
-    const out = { header: { sequenceNumber: s.toMeet.sequence, timestamp: s.toMeet.timestamp, marker: (packet[1]! & 0x80) !== 0 }, payload } as unknown as ForwardPacket;
-    if (!s.track.forward(out)) {
+    if (!s.track.sendPayload(packet, offset, packet.length, s.toMeet.sequence, s.toMeet.timestamp, (packet[1]! & 0x80) !== 0)) {
       s.stats.held++;
       return;
     }
     hops.node_to_meet.packets++;
-    hops.node_to_meet.bytes += RTP_HEADER_BYTES + payload.length;
+    hops.node_to_meet.bytes += RTP_HEADER_BYTES + packet.length - offset;
   }
 
-  #fromMeet(track: WebRtcTrack, packet: ForwardPacket): void {
-    const s = this.#streamOf(track, packet.payload);
+  #fromMeet(track: WebRtcTrack, packet: RtpView): void {
+    const s = this.#streamOf(track, packet);
     if (s === null) return;
     const now = performance.now();
-    const { ssrc, sequenceNumber, timestamp, marker } = packet.header as unknown as { ssrc: number; sequenceNumber: number; timestamp: number; marker: boolean };
-    const payload = packet.payload;
+    const { ssrc, sequenceNumber, timestamp, marker } = packet;
     const hops = s.stats.hops;
-    const length = RTP_HEADER_BYTES + payload.length;
+    const length = RTP_HEADER_BYTES + packet.payloadLength;
     hops.meet_to_node.packets++;
     hops.meet_to_node.bytes += length;
     s.fromMeet.update(ssrc, sequenceNumber, timestamp, now, length);
@@ -226,7 +222,7 @@ export class CallBridge {
     const out = Buffer.allocUnsafe(length);
     s.toEndpoint.map(ssrc, s.muxed ? s.returnSeq++ & 0xffff : sequenceNumber, timestamp, now);
     writeRtpHeaderFields(out, s.spec.payloadType, s.toEndpoint.sequence, s.toEndpoint.timestamp, s.toEndpoint.ssrc, marker);
-    payload.copy(out, RTP_HEADER_BYTES);
+    packet.buffer.copy(out, RTP_HEADER_BYTES, packet.payloadOffset, packet.payloadEnd);
     if (readProbe(out, this.#probe) && this.#probe.origin === 'endpoint') setProbeOrigin(out, 'meet-echo');
     s.spec.port.sendRaw(s.spec.target, out);
     hops.node_to_endpoint.packets++;
@@ -234,12 +230,12 @@ export class CallBridge {
   }
 
   /** The endpoint stream a packet from Meet belongs to. */
-  #streamOf(track: WebRtcTrack, payload: Buffer): BridgeStream | null {
+  #streamOf(track: WebRtcTrack, packet: RtpView): BridgeStream | null {
     const content = this.#streams.get('content');
     if (content?.track === track && this.#content === 'track') return content;
     if (track.kind === 'audio') return this.#streams.get('audio') ?? null;
     const video = this.#streams.get('video') ?? null;
-    if (content && this.#content === 'muxed-on-video' && readProbe(payload, this.#probe) && content.streamIds.has(this.#probe.streamId)) return content;
+    if (content && this.#content === 'muxed-on-video' && readProbe(packet.buffer, this.#probe, packet.payloadEnd) && content.streamIds.has(this.#probe.streamId)) return content;
     return video ?? (this.#content === 'muxed-on-video' ? (content ?? null) : null);
   }
 

@@ -4,9 +4,11 @@ import { MeetChannelClient, MeetClient, type MeetInteropClient } from '@gwsim/me
 import { Registrar, TcpTransport, TlsTransport, UdpTransport, UserAgent, WsTransport, type Binding, type IncomingInvite, type RegistrarOptions, type TimerSettings, type TlsCredentials, type Transport, type TransportAddress, type TransportProtocol } from '@gwsim/sip';
 import { AdminServer } from './admin-server.ts';
 import { MediaHopMetrics } from './bridge-metrics.ts';
-import { MediaTicker } from './call-media.ts';
+import { CallMedia, MediaTicker, type OpenCallMedia } from './call-media.ts';
 import { CapacityPool, type CallQuality } from './capacity.ts';
 import { GatewayCall, type CallSnapshot, type LobbyPresentation } from './gateway-call.ts';
+import type { MediaWorkerDebug } from './media-worker-protocol.ts';
+import { MediaWorkerPool, type MediaWorkerStatus } from './media-worker-pool.ts';
 import { NodeMetrics } from './node-metrics.ts';
 import { OUTCOMES, refusalHeaders } from './outcomes.ts';
 import { OverloadGuard, type OverloadOptions } from './overload.ts';
@@ -45,6 +47,12 @@ export interface ConferencingNodeOptions {
    * Default false: the node plays marked frames and Meet gets no offer.
    */
   bridge?: boolean;
+  /**
+   * Worker threads that carry the calls' media (RTP ports, DTMF receiver, player, media bridge with its WebRTC
+   * peer), each call on the least-loaded one; the signalling thread keeps a small proxy per call. Default 0:
+   * the media runs on the node's own thread. See the README's "Threading".
+   */
+  mediaWorkers?: number;
   /** Virtual Reception inter-digit timeout (default 5000 ms). */
   receptionDigitTimeoutMs?: number;
   overload?: OverloadOptions;
@@ -103,6 +111,8 @@ export interface NodeSnapshot {
   overload: ReturnType<OverloadGuard['dump']>;
   calls: CallSnapshot[];
   registrations: Binding[];
+  /** The media worker threads (empty with `mediaWorkers: 0`). */
+  mediaWorkers: MediaWorkerStatus[];
 }
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REGISTER';
@@ -124,7 +134,8 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly overload: OverloadGuard;
   readonly metrics: NodeMetrics;
   readonly mediaMetrics: MediaHopMetrics;
-  readonly #media: MediaTicker;
+  readonly #openMedia: OpenCallMedia;
+  readonly #mediaPool: MediaWorkerPool | null;
   admin: AdminServer | null = null;
   readonly #options: ConferencingNodeOptions;
   readonly #logger: Logger;
@@ -134,7 +145,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
   readonly #finished: CallSnapshot[] = [];
   #closed = false;
 
-  private constructor(options: ConferencingNodeOptions, uas: UserAgent[]) {
+  private constructor(options: ConferencingNodeOptions, uas: UserAgent[], mediaPool: MediaWorkerPool | null) {
     super();
     this.#options = options;
     this.name = options.name;
@@ -148,7 +159,13 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     this.registrar = options.registrar instanceof Registrar ? options.registrar : new Registrar({ clock: this.#clock, ...options.registrar });
     this.capacity = new CapacityPool(options.capacityUnits ?? 40);
     this.overload = new OverloadGuard(options.overload);
-    this.#media = new MediaTicker(options.media ?? true);
+    this.#mediaPool = mediaPool;
+    if (mediaPool) {
+      this.#openMedia = (id, offer, o) => mediaPool.open(id, offer, o);
+    } else {
+      const ticker = new MediaTicker(options.media ?? true);
+      this.#openMedia = (_id, offer, o) => CallMedia.open(offer, { address: options.address, ticker, content: o.content, logger: this.#logger });
+    }
     this.metrics = new NodeMetrics({
       active: () => this.#active.size,
       lobby: () => [...this.#active.values()].filter((c) => c.state === 'lobby').length,
@@ -157,7 +174,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       registrations: () => this.registrar.dump().length,
     });
     this.mediaMetrics = new MediaHopMetrics(this.metrics.registry, (into) => {
-      for (const c of this.#active.values()) c.bridge?.addTotals(into);
+      for (const c of this.#active.values()) c.addMediaTotals(into);
     });
   }
 
@@ -165,9 +182,14 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     if (options.capacityUnits !== undefined && !(options.capacityUnits >= 0)) throw new ConfigError('capacityUnits', 'must be a number ≥ 0');
     const specs = options.listeners ?? [{ transport: 'udp' as const, port: options.sipPort ?? 0 }];
     if (specs.length === 0) throw new ConfigError('listeners', 'a node needs at least one SIP listener');
+    const mediaWorkers = options.mediaWorkers ?? 0;
+    if (!Number.isInteger(mediaWorkers) || mediaWorkers < 0) throw new ConfigError('mediaWorkers', 'must be an integer ≥ 0');
     let node: ConferencingNode | null = null;
+    let mediaPool: MediaWorkerPool | null = null;
     const uas: UserAgent[] = [];
     try {
+      // the workers are ready before the node listens: the first INVITE already has somewhere to put its media
+      if (mediaWorkers > 0) mediaPool = await MediaWorkerPool.start({ workers: mediaWorkers, address: options.address, media: options.media ?? true, logger: (options.logger ?? silentLogger).child(options.name) });
       for (const [i, spec] of specs.entries()) {
         const transport = await openTransport(options.address, spec, `listeners[${i}]`);
         // One user agent per listening point; every one hands its requests to the same node.
@@ -188,10 +210,11 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
           }),
         );
       }
-      node = new ConferencingNode(options, uas);
+      node = new ConferencingNode(options, uas, mediaPool);
       if (options.admin) node.admin = await AdminServer.start({ address: options.address, ...options.admin }, node.#adminSource());
     } catch (err) {
       await Promise.all(uas.map((u) => u.close()));
+      await mediaPool?.close();
       throw err;
     }
     node.#logger.info('listening', { sip: uas.map((u) => `${u.transport.protocol}:${u.transport.local.address}:${u.transport.local.port}`), admin: node.admin?.url ?? null });
@@ -229,7 +252,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       meet: this.#meet,
       registrar: this.registrar,
       capacity: this.capacity,
-      media: this.#media,
+      openMedia: this.#openMedia,
       bridge: this.#options.bridge ?? false,
       lobby: this.#options.lobby ?? 'answer',
       maxQuality: this.#options.maxQuality ?? 'fullhd',
@@ -291,10 +314,19 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       overload: this.overload.dump(),
       calls: this.calls(),
       registrations: this.registrar.dump(),
+      mediaWorkers: this.#mediaPool?.status() ?? [],
     };
   }
 
-  /** BYE answered calls, refuse pending ones, leave their meetings, then close the SIP stack. Idempotent. */
+  /** Each media worker's own account of the calls whose media it holds (debugging). */
+  mediaWorkerDebug(): Promise<MediaWorkerDebug[]> {
+    return this.#mediaPool?.debug() ?? Promise.resolve([]);
+  }
+
+  /**
+   * BYE answered calls, refuse pending ones, leave their meetings, then close the SIP stack and end the media
+   * workers (each closes the sockets and peers it still holds first). Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -302,5 +334,11 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     await this.admin?.close();
     await Promise.all(this.uas.map((u) => u.close()));
     await this.#meet.close?.();
+    await this.#mediaPool?.close();
+  }
+
+  /** @internal End media worker `index` as if it had crashed (tests of the failure path). */
+  killMediaWorker(index: number): Promise<void> {
+    return this.#mediaPool?.kill(index) ?? Promise.resolve();
   }
 }

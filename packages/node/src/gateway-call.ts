@@ -3,10 +3,8 @@ import { routeCall, startVirtualReception, stepVirtualReception, type CallType, 
 import { createAnswer, DEFAULT_AUDIO_CODECS, DEFAULT_VIDEO_CODECS, parseDtmfInfo, parseSdp, serializeSdp, VP8_CODEC, type SessionDescription } from '@gwsim/media';
 import type { JoinEvent, MeetInteropClient } from '@gwsim/meet';
 import { aorOf, formatReason, type Dialog, type IncomingInvite, type Registrar } from '@gwsim/sip';
-import { openCallBridge } from './bridge-setup.ts';
-import type { BridgeSnapshot } from './bridge-stats.ts';
-import type { CallBridge } from './call-bridge.ts';
-import { CallMedia, type MediaTicker } from './call-media.ts';
+import type { BridgeSnapshot, HopCount, MediaHop } from './bridge-stats.ts';
+import type { CallMediaHandle, CallMediaStats, OpenCallMedia } from './call-media.ts';
 import { callCost, type CallQuality, type CapacityPool } from './capacity.ts';
 import { isOutcomeCode, OUTCOMES, reasonHeader, refusalHeaders, type OutcomeCode } from './outcomes.ts';
 
@@ -66,7 +64,8 @@ export interface CallContext {
   meet: MeetInteropClient;
   registrar: Registrar;
   capacity: CapacityPool;
-  media: MediaTicker;
+  /** The call's media: in the node's thread, or on a media worker (node option `mediaWorkers`). */
+  openMedia: OpenCallMedia;
   /** Carry the call's media to Meet over WebRTC (call-bridge.ts); default off. */
   bridge?: boolean;
   lobby: LobbyPresentation;
@@ -95,7 +94,7 @@ export class GatewayCall {
   #offer: SessionDescription | null = null;
   #answerSd: SessionDescription | null = null;
   #answerSdp: string | null = null;
-  #media: CallMedia | null = null;
+  #media: CallMediaHandle | null = null;
   #reservation: { release(): void } | null = null;
   #dialog: Dialog | null = null;
   /** Resolves with the dialog once the ACK for our 200 arrives (null if it never does). */
@@ -106,6 +105,8 @@ export class GatewayCall {
   #tokenSecret: string | null = null;
   #events: AbortController | null = null;
   #digitTimer: TimerHandle | null = null;
+  /** Settles once the media has given its final counts (or failed to). */
+  #mediaClosed: Promise<void> = Promise.resolve();
 
   constructor(inv: IncomingInvite, ctx: CallContext) {
     this.#inv = inv;
@@ -147,13 +148,21 @@ export class GatewayCall {
 
   /** RTP port, SDP answer and the call's HD-unit reservation; refuses NODE_CAPACITY when it does not fit. */
   async #prepareMedia(callType: CallType, maxCallrateKbps: number | null): Promise<boolean> {
-    const media = await CallMedia.open(this.#ctx.address, this.#offer!, this.#ctx.media, { content: this.#ctx.bridge === true });
+    let media: CallMediaHandle;
+    try {
+      media = await this.#ctx.openMedia(this.id, this.#offer!, { content: this.#ctx.bridge === true, onFailed: (reason) => this.#mediaFailed(reason) });
+    } catch (err) {
+      this.#ctx.logger.error('call media not opened', { call: this.id, error: (err as Error).message });
+      this.#refuse('NODE_CAPACITY', `media not available: ${(err as Error).message}`, [['Retry-After', String(this.#ctx.retryAfterSeconds)]]);
+      return false;
+    }
     if (this.ended) {
-      await media.close();
+      await media.close().catch(() => {});
       return false;
     }
     this.#media = media;
-    const answer = createAnswer(this.#offer!, { address: this.#ctx.address, audioPort: media.rtp.port, videoPort: media.videoRtp?.port, contentPort: media.contentRtp?.port, ...(this.#ctx.bridge && { codecs: BRIDGE_CODECS }), sessionId: String(Date.now()), username: this.#ctx.nodeName });
+    const { ports } = media;
+    const answer = createAnswer(this.#offer!, { address: this.#ctx.address, audioPort: ports.audio, videoPort: ports.video ?? undefined, contentPort: ports.content ?? undefined, ...(this.#ctx.bridge && { codecs: BRIDGE_CODECS }), sessionId: String(Date.now()), username: this.#ctx.nodeName });
     this.#answerSd = answer;
     this.#answerSdp = serializeSdp(answer);
     const cost = callCost(this.#offer!, answer, { callType, maxQuality: this.#ctx.maxQuality, maxCallrateKbps });
@@ -174,13 +183,13 @@ export class GatewayCall {
     this.snapshot.state = 'joining';
     this.#tokenSecret = token.token;
     const displayName = req.from.displayName ?? req.from.uri.user ?? 'Video system';
-    const bridge = this.#ctx.bridge ? await this.#openBridge() : null;
-    const result = await this.#ctx.meet.join({ token: token.token, meetingId, displayName, ...(bridge && { sdpOffer: bridge.offer }) });
+    const sdpOffer = this.#ctx.bridge ? await this.#openBridge() : null;
+    const result = await this.#ctx.meet.join({ token: token.token, meetingId, displayName, ...(sdpOffer !== null && { sdpOffer }) });
     if (!result.ok) {
-      void bridge?.close();
+      if (sdpOffer !== null) this.#closeBridge();
       return this.#fail(isOutcomeCode(result.code) ? result.code : 'MEET_UNAVAILABLE', 'node', result.message);
     }
-    if (bridge) await this.#acceptBridge(bridge, result.sdpAnswer);
+    if (sdpOffer !== null) await this.#acceptBridge(result.sdpAnswer);
     this.#joinId = result.joinId;
     this.snapshot.participantId = result.participantId;
     if (this.ended) return void this.#leave(); // CANCEL arrived while joining
@@ -202,28 +211,40 @@ export class GatewayCall {
     }
   }
 
-  /** The WebRTC leg's offer; a bridge that cannot be set up leaves the call signalling-only (logged). */
-  async #openBridge(): Promise<CallBridge | null> {
+  /**
+   * The WebRTC leg's offer; a bridge that cannot be set up leaves the call without one (logged). A call that
+   * ends meanwhile closes the bridge with its media.
+   */
+  async #openBridge(): Promise<string | null> {
     try {
-      const bridge = await openCallBridge({ address: this.#ctx.address, offer: this.#offer!, answer: this.#answerSd!, media: this.#media!, name: `bridge ${this.id}`, logger: this.#ctx.logger });
-      if (!this.ended) return bridge;
-      void bridge.close();
+      const offer = await this.#media!.openBridge(this.#answerSd!, `bridge ${this.id}`);
+      if (!this.ended) return offer;
     } catch (err) {
-      this.#ctx.logger.warn('media bridge not set up', { call: this.id, error: (err as Error).message });
+      if (!this.ended) this.#ctx.logger.warn('media bridge not set up', { call: this.id, error: (err as Error).message });
     }
     return null;
   }
 
-  async #acceptBridge(bridge: CallBridge, sdpAnswer: string | undefined): Promise<void> {
+  async #acceptBridge(sdpAnswer: string | undefined): Promise<void> {
     try {
       if (sdpAnswer === undefined) throw new Error('Meet answered the join without an sdpAnswer (media off?)');
-      await bridge.accept(sdpAnswer);
+      await this.#media!.acceptBridge(sdpAnswer);
       if (this.ended) throw new Error('call ended');
-      this.#media!.attachBridge(bridge);
     } catch (err) {
-      void bridge.close();
+      this.#closeBridge();
       if (!this.ended) this.#ctx.logger.warn('media bridge not connected', { call: this.id, error: (err as Error).message });
     }
+  }
+
+  #closeBridge(): void {
+    this.#media!.closeBridge().catch((err: Error) => this.#ctx.logger.debug('media bridge close', { call: this.id, error: err.message }));
+  }
+
+  /** The call's media stopped on its own (its worker died): a call without media ends, refused or with BYE. */
+  #mediaFailed(reason: string): void {
+    if (this.ended) return;
+    this.#ctx.logger.error('call media failed: ending the call', { call: this.id, reason });
+    this.#fail('NODE_CAPACITY', 'node', `media failed: ${reason}`);
   }
 
   async #enterMeeting(): Promise<void> {
@@ -360,19 +381,29 @@ export class GatewayCall {
     this.snapshot.state = 'ended';
     this.snapshot.endedAt = Date.now();
     this.snapshot.endedBy = by;
-    if (this.#media) this.snapshot.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
     this.#markSetupDone();
     this.#digitTimer?.cancel();
     this.#reservation?.release();
-    void this.#media?.close();
-    this.snapshot.media = this.#media?.bridge?.stats() ?? null; // closing: counts final, mode closed
     // Leaving ends the join, and Meet closes its event stream after the final event: no abort (and no
     // AbortError with a stack trace) per call. The abort stays as a backstop for a stream that lingers.
     const events = this.#events;
     void this.#leave().finally(() => {
       if (events && !events.signal.aborted) setTimeout(() => events.abort(), 2000).unref();
     });
-    this.#ctx.onEnd(this);
+    const media = this.#media;
+    if (!media) return this.#ctx.onEnd(this);
+    this.#mediaClosed = media.close().then(
+      (final) => this.#setMediaStats(final),
+      (err: Error) => this.#ctx.logger.warn('call media: no final counts, keeping the last ones', { call: this.id, error: err.message }),
+    );
+    // In the node's thread the counts are final at once; a worker's arrive with its answer to the close.
+    this.#setMediaStats(media.stats());
+    void this.#mediaClosed.then(() => this.#ctx.onEnd(this));
+  }
+
+  #setMediaStats(s: CallMediaStats): void {
+    this.snapshot.rtp = s.rtp;
+    this.snapshot.media = s.bridge;
   }
 
   async #leave(): Promise<void> {
@@ -382,8 +413,13 @@ export class GatewayCall {
     if (joinId && token) await this.#ctx.meet.leave(joinId, token).catch(() => {});
   }
 
-  /** Node shutdown: BYE an answered call, refuse a pending one. */
+  /** Node shutdown: BYE an answered call, refuse a pending one; resolves once its media has closed. */
   async shutdown(): Promise<void> {
+    await this.#end();
+    await this.#mediaClosed;
+  }
+
+  async #end(): Promise<void> {
     if (this.ended) return;
     if (this.#answered && !this.#dialog) {
       // Answered, ACK not in yet: a BYE must wait for it (RFC 3261 §15) — briefly, the caller may be gone.
@@ -404,14 +440,18 @@ export class GatewayCall {
   dump(): CallSnapshot {
     const s = { ...this.snapshot };
     if (this.#media && !this.ended) {
-      s.rtp = { packetsIn: this.#media.rtp.stats.packetsIn, packetsOut: this.#media.rtp.stats.packetsOut };
-      s.media = this.#media.bridge?.stats() ?? null;
+      const m = this.#media.stats();
+      s.rtp = m.rtp;
+      s.media = m.bridge;
     }
     return s;
   }
 
-  /** The live bridge (node metrics read its hop counters), null without one or once ended. */
-  get bridge(): CallBridge | null {
-    return this.ended ? null : (this.#media?.bridge ?? null);
+  /**
+   * Add the bridge's hop counts to `into` (live /metrics) until the node folds the call's final counts in
+   * (`onEnd`): counted in exactly one of the two at any time.
+   */
+  addMediaTotals(into: Record<MediaHop, HopCount>): void {
+    this.#media?.addTotals(into);
   }
 }

@@ -12,3 +12,5 @@ export * from './conferencing-node.ts';
 export { CallBridge, type BridgeStreamSpec } from './call-bridge.ts';
 export * from './bridge-stats.ts';
 export { openCallBridge } from './bridge-setup.ts';
+export { MediaWorkerPool, RemoteCallMedia, type MediaWorkerPoolOptions, type MediaWorkerStatus } from './media-worker-pool.ts';
+export { MEDIA_STATS_EVERY_MS, type MediaWorkerDebug } from './media-worker-protocol.ts';

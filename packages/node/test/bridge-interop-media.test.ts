@@ -11,25 +11,14 @@ import { DnsServer, SipResolver, sipZone } from '@gwsim/dns';
 import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
 import { MeetServer } from '@gwsim/meet';
 import { UdpTransport, UserAgent } from '@gwsim/sip';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConferencingNode } from '../src/index.ts';
+import { cleanupAfterEach, until } from './support/wait.ts';
 
 const timers = { T1: 50, T2: 400, T4: 500 };
 const STREAMS: readonly StreamName[] = ['audio', 'video', 'content'];
-const cleanup: Array<() => Promise<unknown>> = [];
+const cleanup = cleanupAfterEach();
 
-afterEach(async () => {
-  for (const fn of cleanup.reverse()) await fn().catch(() => {});
-  cleanup.length = 0;
-});
-
-async function until(what: string, cond: () => boolean, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function platform(octet: number, bridge: boolean) {
   const base = `127.0.${octet}`;

@@ -3,25 +3,15 @@
  * WebRtcPeer answerer that echoes (Meet's behaviour) on the far side.
  */
 import { echoLoop, emptyProbe, PROBE_BYTES, readProbe, RtpPort, WebRtcPeer, writeProbe, writeRtpHeaderFields } from '@gwsim/media';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallBridge } from '../src/call-bridge.ts';
+import { cleanupAfterEach, until } from './support/wait.ts';
 
 const NODE = '127.0.62.111';
 const EP = '127.0.62.112';
 const MEET = '127.0.62.120';
-const closers: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of closers.reverse()) await c().catch(() => {});
-  closers.length = 0;
-});
+const closers = cleanupAfterEach();
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function port(address: string): Promise<RtpPort> {
   const p = await RtpPort.open(address);

@@ -1,8 +1,4 @@
-import { GwsimError } from '@gwsim/common';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { GwsimError, tsWorkerCode } from '@gwsim/common';
 import { Worker } from 'node:worker_threads';
 import type { LoadSummary } from '../report/report-types.ts';
 import type { EncodedHistogram } from './histogram.ts';
@@ -33,18 +29,6 @@ const READY_TIMEOUT_MS = 60_000;
 /** Workers start together this long after the last one is ready. */
 const START_LEAD_MS = 50;
 
-/**
- * Code of a worker that runs TypeScript: register tsx's ESM hooks inside the worker (Node 20 does not pass
- * the parent's `--import tsx` hooks on to worker threads), then import the .ts entry.
- */
-function bootstrap(entry: URL): string {
-  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api']!.import.default)).href;
-  const fail = `(e) => import('node:worker_threads').then((w) => { w.parentPort.postMessage({ type: 'failed', message: 'cannot load: ' + (e && e.message ? e.message : String(e)) }); process.exit(70); })`;
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); }).catch(${fail});`;
-}
-
 /** Shard i's driver: its own local port (p + i when a port is given, else a free one). */
 export function shardDriverOptions(o: SipUacDriverOptions, shard: number): SipUacDriverOptions {
   const port = o.local.port ? o.local.port + shard : 0;
@@ -63,7 +47,7 @@ export async function runSharded(plan: ResolvedPlan, driver: SipUacDriverOptions
   const k = plan.workers;
   const every = options.progressEveryMs ?? 1000;
   const entry = new URL('./load-worker.ts', import.meta.url);
-  const code = bootstrap(entry);
+  const code = tsWorkerCode(entry);
   const workers: Worker[] = [];
   const latest: Array<ShardProgress | null> = Array.from({ length: k }, () => null);
   const results: Array<ShardResult | null> = Array.from({ length: k }, () => null);
