@@ -8,6 +8,7 @@ import type { Logger } from '@gwsim/common';
 import { runLoad } from './load/generator.ts';
 import type { LoadPlan, LoadProgress, MixEntry } from './load/load-types.ts';
 import { LadderRecorder } from './report/ladder.ts';
+import { MediaAggregator, mediaSummary } from './report/media.ts';
 import type { ExpectationResult, LoadSummary, Report } from './report/report-types.ts';
 import { evaluateThresholds } from './report/thresholds.ts';
 import { SampleKeeper } from './samples.ts';
@@ -59,7 +60,9 @@ export function expectationOf(c: CallRecord): ExpectationResult {
   let detail = c.status ? `${c.status} ${c.reason}` : (c.error ?? c.detail ?? '');
   if (c.byeReason) detail += `, then BYE (${c.byeReason})`;
   if (c.failure) detail += ` [${c.failure}]`;
-  return { name: c.name, expected: c.expect, got: c.outcome, ok: c.ok, detail, setupMs: Math.round(c.setupMs) };
+  const e: ExpectationResult = { name: c.name, expected: c.expect, got: c.outcome, ok: c.ok, detail, setupMs: Math.round(c.setupMs) };
+  if (c.mediaReport) e.media = c.mediaReport;
+  return e;
 }
 
 /** Start the topology, register endpoints, place every call and the load, stop everything, report. */
@@ -75,11 +78,12 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   const calls: CallRecord[] = [];
   let load: LoadSummary | null = null;
   const singles = s.calls ?? [];
+  const media = { all: new MediaAggregator(), singles: new MediaAggregator(), load: new MediaAggregator() };
   let topo: Topology | null = null;
   try {
     topo = await Topology.start(loaded, options.logger);
     await topo.registerEndpoints();
-    const driver = new TopologyDriver(topo, { keeper, onCall: options.onCall });
+    const driver = new TopologyDriver(topo, { keeper, onCall: options.onCall, media: [media.singles, media.all] });
     try {
       if (singles.length) options.onPhase?.('calls', `${singles.length} single calls`);
       await Promise.all(
@@ -98,7 +102,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     if (s.load && !options.signal?.aborted) {
       const t = topo;
       options.onPhase?.('load', describeLoad(s.load));
-      load = await runLoad(loadPlan(s.load, seed), { kind: 'local', create: async () => new TopologyDriver(t, { keeper }) }, { signal: options.signal, onProgress: options.onProgress, progressEveryMs: 1000 });
+      load = await runLoad(loadPlan(s.load, seed), { kind: 'local', create: async () => new TopologyDriver(t, { keeper, media: [media.load, media.all] }) }, { signal: options.signal, onProgress: options.onProgress, progressEveryMs: 1000 });
     }
   } finally {
     await topo?.close();
@@ -106,7 +110,8 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
   }
   const done = calls.filter(Boolean);
   const expectations = done.map(expectationOf);
-  const thresholds = evaluateThresholds([...(s.thresholds ?? [])], { load, expectations });
+  const measured = mediaSummary(media.all, media.singles, media.load);
+  const thresholds = evaluateThresholds([...(s.thresholds ?? [])], { load, expectations, media: measured });
   const interrupted = options.signal?.aborted ?? false;
   const ok = !interrupted && done.length === singles.length && expectations.every((e) => e.ok) && thresholds.every((t) => t.ok);
   const report: Report = {
@@ -119,6 +124,7 @@ export async function runScenario(loaded: LoadedScenario, options: RunOptions): 
     expectations,
     load,
     thresholds,
+    media: measured,
     samples: keeper.samples,
   };
   return { report, calls: done };

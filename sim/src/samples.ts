@@ -63,6 +63,8 @@ export class SampleKeeper {
     if (n >= (rec.ok ? 1 : this.#perClass)) return;
     this.#counts.set(cls, n + 1);
     const found = this.#recorder ? findLadder(this.#recorder, rec, this.#taken) : { callId: rec.callId, ladder: [] };
-    this.samples.push({ name: rec.name, callId: found.callId, outcome: rec.outcome, explanation: explainCall(rec), ladder: found.ladder, expected: rec.ok });
+    const sample: CallSample = { name: rec.name, callId: found.callId, outcome: rec.outcome, explanation: explainCall(rec), ladder: found.ladder, expected: rec.ok };
+    if (rec.mediaReport) sample.media = rec.mediaReport;
+    this.samples.push(sample);
   }
 }

@@ -144,6 +144,13 @@ const hostActionSchema = object({
   endMeeting: optional(documented(boolean(), 'End the meeting (everyone is removed).')),
 });
 
+/** An endpoint's measured media (`@gwsim/endpoint` EndpointMediaOptions). */
+const endpointMediaSchema = object({
+  audio: optional(documented(oneOf(['pcmu', 'opus']), 'Audio codec offered and sent: pcmu (default, G.711 µ-law, 20 ms) or opus (20 ms, 32 kbit/s).')),
+  video: optional(documented(boolean(), 'Also offer and send main video: VP8, 30 fps, 300 kbit/s (a node without a bridge refuses VP8).')),
+  content: optional(documented(boolean(), 'Also offer and send presentation content (a=content:slides): VP8, 5 fps, 150 kbit/s (only a bridging node accepts it).')),
+});
+
 const tlsFiles = object({ certFile: string({ min: 1, max: 4096 }), keyFile: string({ min: 1, max: 4096 }) });
 
 export const scenarioSchema = object({
@@ -190,6 +197,8 @@ export const scenarioSchema = object({
         adminPort: optional(documented(port, 'Admin/metrics HTTP API port; the key comes from the GWSIM_ADMIN_KEY environment variable.')),
         meetUrl: optional(documented(string({ min: 1, max: 500, pattern: /^https?:\/\/127\.[0-9.]+(:\d+)?(\/.*)?$/, hint: 'an http:// URL on a loopback address' }), 'Join Meet through this URL instead of the topology\'s Meet mock (e.g. where nothing listens, to reproduce MEET_UNAVAILABLE).')),
         meetTimeoutMs: optional(documented(integer({ min: 1, max: 600_000 }), 'Deadline of each request to Meet (default 10 s); past it MEET_TIMEOUT.')),
+        bridge: optional(documented(boolean(), 'Carry each call\'s media to Meet over WebRTC (ICE, DTLS, SRTP): forwarded both ways once the caller is in the meeting, the node\'s own probe media (origin node-lobby) while it waits in the lobby. Default false: the node plays marked frames and Meet gets no media.')),
+        mediaWorkers: optional(documented(integer({ min: 0, max: 32 }), 'Worker threads that carry the calls\' media (RTP ports, bridge, WebRTC leg), each call on one, so media work runs off the node\'s signalling event loop. Default 0: media in the node\'s own thread. Worth it once a node carries tens of bridged calls.')),
         overload: optional(object({ maxConcurrentSetups: optional(integer({ min: 1, max: 1_000_000 })), maxCallsPerSecond: optional(integer({ min: 1, max: 1_000_000 })), retryAfterSeconds: optional(integer({ min: 1, max: 3600 })) })),
       }),
       { max: 64 },
@@ -207,6 +216,7 @@ export const scenarioSchema = object({
       register: optional(documented(boolean(), 'REGISTER to a node before calling (registered callers get the trusted rule).')),
       transport: optional(documented(oneOf(['udp', 'tcp', 'tls']), 'SIP transport of the vtc persona (default udp).')),
       persona: optional(documented(oneOf(['vtc', 'sipjs']), 'vtc: our SIP stack (default); sipjs: sip.js over WebSocket (needs a node with wsPort or wssPort).')),
+      media: optional(documented(endpointMediaSchema, 'Measured media on every call: probe media sent from the answer on the streams given, measured per stream (packets, loss, jitter, RTT, MOS) into the report. `{}` is PCMU audio. Without it: plain PCMU audio sent once in the meeting, not measured — unless a node bridges, where `{}` is the default.')),
     }),
     { max: 1000 },
   ),

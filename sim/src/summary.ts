@@ -1,6 +1,6 @@
 /** The text a person reads after `gwsim run`: one line per single call, then the load, thresholds and verdict. */
 import { formatNumber } from './report/thresholds.ts';
-import type { LoadSummary, Report } from './report/report-types.ts';
+import type { LoadSummary, MediaAggregate, Report } from './report/report-types.ts';
 import type { CallRecord } from './topology-driver.ts';
 
 /** One line per call: mark, name, dial string, outcome (and what was expected when it differs). */
@@ -34,6 +34,16 @@ export function formatLoad(l: LoadSummary): string[] {
   return lines;
 }
 
+/** Measured media in two lines: volume, loss, jitter, RTT, MOS; the bridged calls' packets per hop. */
+export function formatMedia(m: MediaAggregate): string[] {
+  const rtt = m.rttMs ? `RTT p50 ${formatNumber(m.rttMs.p50)} / p95 ${formatNumber(m.rttMs.p95)} / p99 ${formatNumber(m.rttMs.p99)} ms` : 'no RTT (nothing echoed)';
+  const mos = m.mos ? `, MOS min ${formatNumber(m.mos.min)}` : '';
+  const lines = [`media: ${m.calls} calls (${m.bridgedCalls} bridged), ${m.sent.packets} packets sent, ${m.received.packets} received, loss ${formatNumber(m.lossPercent)}%, jitter max ${formatNumber(m.jitterMaxMs)} ms, ${rtt}${mos}`];
+  const h = m.node?.hops;
+  if (h) lines.push(`  packets per hop: endpoint→node ${h.endpoint_to_node.packets}, node→Meet ${h.node_to_meet.packets}, Meet→node ${h.meet_to_node.packets}, node→endpoint ${h.node_to_endpoint.packets}`);
+  return lines;
+}
+
 export function formatSummary(r: Report, calls: readonly CallRecord[]): string {
   const load = r.load ? ` and ${r.load.attempted} load calls` : '';
   const lines = [`scenario "${r.scenario.name}": ${calls.length} calls${load} in ${(r.durationMs / 1000).toFixed(1)} s`];
@@ -41,6 +51,7 @@ export function formatSummary(r: Report, calls: readonly CallRecord[]): string {
   for (const c of calls) byOutcome[c.outcome] = (byOutcome[c.outcome] ?? 0) + 1;
   lines.push(...counts(byOutcome));
   if (r.load) lines.push(...formatLoad(r.load));
+  if (r.media) lines.push(...formatMedia(r.media.all));
   if (r.thresholds.length) {
     lines.push('thresholds:');
     for (const t of r.thresholds) lines.push(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.expression.padEnd(28)} ${t.detail}`);

@@ -5,9 +5,11 @@
  */
 import { errorMessage, GwsimError, sleep } from '@gwsim/common';
 import { parseDialString, type PersonaCall, type PersonaDialResult } from '@gwsim/endpoint';
-import { outcomeFromReason, outcomeFromResponse, type ConferencingNode } from '@gwsim/node';
+import { outcomeFromReason, outcomeFromResponse, type CallSnapshot, type ConferencingNode } from '@gwsim/node';
 import type { CallDriver, CallResult, MixEntry } from './load/load-types.ts';
 import { classifyCall, type CallObservation } from './load/taxonomy.ts';
+import { callMediaReport, type MediaAggregator } from './report/media.ts';
+import type { CallMediaReport } from './report/report-types.ts';
 import type { SampleKeeper } from './samples.ts';
 import type { ScenarioCall } from './scenario-schema.ts';
 import type { Topology } from './topology.ts';
@@ -49,8 +51,10 @@ export interface CallRecord extends CallResult {
   meetingMs: number | null;
   /** The Reason of the node's BYE when the node ended an answered call. */
   byeReason: string | null;
-  /** Marked media states the caller received, in order (reception, lobby, meeting). */
+  /** Media states the caller received, in order (reception, lobby, meeting). */
   media: string[];
+  /** The measured media of an answered call from an endpoint with `media` (with the bridging node's hop counters), else null. */
+  mediaReport: CallMediaReport | null;
   /** What the host did during the call, as done (`videoLock on after 500 ms`). */
   hostAction: string | null;
   /** The endpoint's address, for finding the ladder. */
@@ -84,30 +88,42 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-const MAX_RTP_RECORDS = 10_000;
+/** Ended calls the nodes reported, kept until their caller has read them (bounded: a busy run forgets the oldest). */
+const MAX_NODE_RECORDS = 10_000;
+/** How long a caller waits for the node's record of a call it ended: the node reports once the call's media has closed. */
+const NODE_RECORD_WAIT_MS = 1000;
+
+type NodeRecord = Pick<CallSnapshot, 'rtp' | 'media'>;
 
 /** Outcomes the taxonomy always classes as failures but a scenario may expect. */
 const EXPECTABLE_FAILURES = new Set(['DNS_FAILURE', 'NO_RESPONSE', 'TRANSPORT_ERROR']);
 
 export class TopologyDriver implements CallDriver {
   readonly #topo: Topology;
-  readonly #rtpByCallId = new Map<string, number>();
+  readonly #nodeRecords = new Map<string, NodeRecord>();
+  readonly #nodeWaiters = new Map<string, () => void>();
   readonly #listeners: Array<{ node: ConferencingNode; off: () => void }> = [];
   readonly #addresses: Map<string, { address: string; transport: string }>;
   readonly #keeper: SampleKeeper | undefined;
   readonly #onCall: ((rec: CallRecord) => void) | undefined;
+  readonly #media: readonly MediaAggregator[];
 
-  /** `keeper` collects failed calls with their ladders; `onCall` sees every finished call. */
-  constructor(topo: Topology, options: { keeper?: SampleKeeper; onCall?: (rec: CallRecord) => void } = {}) {
+  /**
+   * `keeper` collects failed calls with their ladders; `onCall` sees every finished call; `media` sums the
+   * measured media of the calls (one aggregator per report scope it counts in).
+   */
+  constructor(topo: Topology, options: { keeper?: SampleKeeper; onCall?: (rec: CallRecord) => void; media?: readonly MediaAggregator[] } = {}) {
     this.#topo = topo;
     this.#keeper = options.keeper;
     this.#onCall = options.onCall;
+    this.#media = options.media ?? [];
     this.#addresses = new Map(topo.loaded.scenario.endpoints.map((e) => [e.name, { address: e.address, transport: e.persona === 'sipjs' ? 'ws' : (e.transport ?? 'udp') }]));
     for (const node of topo.nodes) {
-      const listener = (c: { sipCallId: string; rtp: { packetsIn: number } | null }) => {
-        if (!c.rtp) return;
-        if (this.#rtpByCallId.size >= MAX_RTP_RECORDS) this.#rtpByCallId.delete(this.#rtpByCallId.keys().next().value!);
-        this.#rtpByCallId.set(c.sipCallId, c.rtp.packetsIn);
+      const listener = (c: CallSnapshot) => {
+        if (!c.rtp && !c.media) return; // refused before any media: nothing to read
+        if (this.#nodeRecords.size >= MAX_NODE_RECORDS) this.#nodeRecords.delete(this.#nodeRecords.keys().next().value!);
+        this.#nodeRecords.set(c.sipCallId, { rtp: c.rtp, media: c.media });
+        this.#nodeWaiters.get(c.sipCallId)?.();
       };
       node.on('callEnded', listener);
       this.#listeners.push({ node, off: () => node.off('callEnded', listener) });
@@ -136,7 +152,7 @@ export class TopologyDriver implements CallDriver {
     const ep = this.#addresses.get(spec.from);
     const rec: CallRecord = {
       name: spec.name, from: spec.from, dial: spec.dial, uri: null, expect: spec.expect, ok: false, outcome: 'ERROR', status: 0, setupMs: 0, pddMs: 0, callId: '',
-      reason: '', reasonHeader: null, warning: null, target: null, attempts: 0, rtpToNode: null, meetingMs: null, byeReason: null, media: [], hostAction: null,
+      reason: '', reasonHeader: null, warning: null, target: null, attempts: 0, rtpToNode: null, meetingMs: null, byeReason: null, media: [], mediaReport: null, hostAction: null,
       local: ep?.address ?? '', startedAt, endedAt: startedAt,
     };
     const finish = (obs: CallObservation, detail?: string): CallRecord => {
@@ -173,7 +189,9 @@ export class TopologyDriver implements CallDriver {
       const obs: CallObservation = { reliable, status: r.status, local: last?.local ?? false, aborted: signal?.aborted ?? false };
       if (!obs.local) obs.outcome = outcomeFromResponse(r.status, r.reason);
       if (!r.call) return finish(obs, `${r.status} ${r.reason}`);
-      return await this.#follow(r.call, spec, rec, obs, signal, finish);
+      const done = await this.#follow(r.call, spec, rec, obs, signal, finish);
+      await this.#measure(r.call, done);
+      return done;
     } catch (err) {
       rec.error = errorMessage(err);
       return finish({ reliable, status: 0, local: false, error: true }, rec.error);
@@ -206,9 +224,7 @@ export class TopologyDriver implements CallDriver {
         } else {
           const bye = await call.hangup();
           obs.byeStatus = bye?.status ?? 0;
-          await sleep(20); // the node reports the call's RTP count when it has processed the BYE
-          rec.rtpToNode = this.#rtpByCallId.get(rec.callId) ?? 0;
-          this.#rtpByCallId.delete(rec.callId);
+          rec.rtpToNode = (await this.#nodeRecord(rec.callId))?.rtp?.packetsIn ?? 0;
         }
       } else {
         const end = await Promise.race([call.ended, sleep(1000).then(() => null)]);
@@ -236,6 +252,32 @@ export class TopologyDriver implements CallDriver {
     }
   }
 
+  /** The node's record of an ended call (RTP count, bridge hop counters), once it has reported it; null past the wait. */
+  async #nodeRecord(callId: string): Promise<NodeRecord | null> {
+    if (!this.#nodeRecords.has(callId)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, NODE_RECORD_WAIT_MS);
+        this.#nodeWaiters.set(callId, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.#nodeWaiters.delete(callId);
+    }
+    return this.#nodeRecords.get(callId) ?? null;
+  }
+
+  /** An answered call's measured media, with the bridging node's counters, into the record and the aggregates. */
+  async #measure(call: PersonaCall, rec: CallRecord): Promise<void> {
+    if (call.mediaStats()) {
+      const node = await this.#nodeRecord(rec.callId);
+      // read after the node's record: by then the call's own media has closed too, and its figures are final
+      rec.mediaReport = callMediaReport(call.mediaStats()!, node?.media ?? null);
+      for (const m of this.#media) m.add(rec.mediaReport, (stream) => call.rttHistogram(stream));
+    }
+    this.#nodeRecords.delete(rec.callId);
+  }
+
   #scheduleHostAction(action: NonNullable<CallSpec['hostAction']>, rec: CallRecord): NodeJS.Timeout {
     return setTimeout(() => {
       try {
@@ -260,6 +302,6 @@ export class TopologyDriver implements CallDriver {
   /** Detaches from the nodes; the topology itself belongs to whoever started it. */
   async close(): Promise<void> {
     for (const l of this.#listeners.splice(0)) l.off();
-    this.#rtpByCallId.clear();
+    this.#nodeRecords.clear();
   }
 }

@@ -4,9 +4,10 @@ import { ConfigError, randomToken, type Logger } from '@gwsim/common';
 import { DnsServer, sipZone } from '@gwsim/dns';
 import { MeetServer, type MeetingSnapshot } from '@gwsim/meet';
 import { ConferencingNode, Registrar, type ListenerSpec } from '@gwsim/node';
-import { SipJsPersona, Vtc, type EndpointPersona } from '@gwsim/endpoint';
+import { SipJsPersona, Vtc, type EndpointMediaOptions, type EndpointPersona } from '@gwsim/endpoint';
 import type { TlsCredentials } from '@gwsim/sip';
 import type { LoadedScenario } from './scenario-file.ts';
+import type { ScenarioEndpoint } from './scenario-schema.ts';
 import { selfSignedCert } from './tls-cert.ts';
 
 type NodeSpec = LoadedScenario['scenario']['topology']['nodes'][number];
@@ -83,7 +84,7 @@ export class Topology {
         const node = await ConferencingNode.start({
           name: n.name, location: n.location, address: n.address, routing, meetUrl: n.meetUrl ?? meet.url, meetTimeoutMs: n.meetTimeoutMs, logger, timers: s.timers, registrar,
           listeners: await listeners(n, loaded.file, certs),
-          capacityUnits: n.capacityUnits, maxQuality: n.maxQuality, lobby: n.lobby, overload: n.overload, admin,
+          capacityUnits: n.capacityUnits, maxQuality: n.maxQuality, lobby: n.lobby, overload: n.overload, admin, bridge: n.bridge, mediaWorkers: n.mediaWorkers,
         });
         nodes.push(node);
         started.push(node);
@@ -96,10 +97,11 @@ export class Topology {
       // TLS and WSS endpoints trust the nodes' certificates (self-signed ones included), nothing else.
       const tls = certs.length ? { ca: certs } : undefined;
       for (const e of s.endpoints) {
+        const media = endpointMedia(e, t.nodes);
         const persona: EndpointPersona =
           e.persona === 'sipjs'
-            ? await SipJsPersona.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, server: webSocketServer(nodes), tls, logger })
-            : await Vtc.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, transport: e.transport, tls, dns: [{ address: t.dns.address, port: dns.port }], timers: s.timers, logger });
+            ? await SipJsPersona.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, server: webSocketServer(nodes), tls, media, logger })
+            : await Vtc.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, transport: e.transport, tls, dns: [{ address: t.dns.address, port: dns.port }], timers: s.timers, media, logger });
         endpoints.set(e.name, persona);
         started.push(persona);
       }
@@ -136,6 +138,14 @@ export class Topology {
     await this.meet.close();
     await this.dns.close();
   }
+}
+
+/**
+ * An endpoint's measured media: its `media`, else — when a node bridges — PCMU audio from the answer,
+ * because through a bridge the caller knows it is in the meeting only when Meet echoes its own probe media.
+ */
+function endpointMedia(e: ScenarioEndpoint, nodes: readonly NodeSpec[]): EndpointMediaOptions | undefined {
+  return e.media ?? (nodes.some((n) => n.bridge) ? {} : undefined);
 }
 
 /** Where a WebSocket persona connects: the first node with a WS listener, else one with WSS. */

@@ -14,9 +14,10 @@ export function describeTopology(topo: Topology): string {
     `DNS server   ${topo.dns.address}:${topo.dns.port} (UDP+TCP), zone ${t.dns.domain}`,
     `             try: dig @${topo.dns.address} -p ${topo.dns.port} _sip._udp.${t.dns.domain} SRV`,
   ];
-  for (const n of topo.nodes) {
+  for (const [i, n] of topo.nodes.entries()) {
     const listening = n.listeners.map((l) => `${l.transport}:${l.port}`).join(' ');
-    lines.push(`node ${n.name.padEnd(8)}${n.sipAddress.address}  SIP ${listening}${n.location ? `  location ${n.location}` : ''}`);
+    const bridge = t.nodes[i]?.bridge ? '  bridges media to Meet (WebRTC)' : '';
+    lines.push(`node ${n.name.padEnd(8)}${n.sipAddress.address}  SIP ${listening}${n.location ? `  location ${n.location}` : ''}${bridge}`);
     if (n.admin) lines.push(`             admin ${n.admin.url}/api/status  metrics ${n.admin.url}/metrics  (key: $GWSIM_ADMIN_KEY)`);
   }
   lines.push(`Meet mock    ${topo.meet.url}${process.env.GWSIM_MEET_ADMIN_KEY ? `  admin API ${topo.meet.url}/admin/v1 (key: $GWSIM_MEET_ADMIN_KEY)` : ''}`);

@@ -35,6 +35,9 @@ describe('scenario.schema.json', () => {
     const endpoint = (props.endpoints!.items as { properties: Record<string, Record<string, unknown>> }).properties;
     expect(endpoint.transport!.enum).toEqual(['udp', 'tcp', 'tls']);
     expect(endpoint.persona!.enum).toEqual(['vtc', 'sipjs']);
+    expect((endpoint.media!.properties as Record<string, Record<string, unknown>>).audio!.enum).toEqual(['pcmu', 'opus']);
+    const node = ((props.topology!.properties as Record<string, { items: { properties: Record<string, Record<string, unknown>> } }>).nodes!.items.properties);
+    expect(node.bridge).toMatchObject({ type: 'boolean', description: expect.stringContaining('WebRTC') });
     const stages = ((props.load!.properties as Record<string, { items: { oneOf: Array<{ properties: { kind: { const: string } } }> } }>).stages!.items.oneOf).map((v) => v.properties.kind.const);
     expect(stages).toEqual(['constant', 'ramp', 'poisson']);
     const meeting = ((props.topology!.properties as Record<string, { items: { properties: Record<string, unknown>; required: string[] } }>).meetings!.items);

@@ -63,6 +63,24 @@ describe('scenario format', () => {
     expect(error(base.replace(/, wsPort: 8080/g, '').replace('displayName: Guest Room }', 'displayName: Guest Room, persona: sipjs }')).message).toMatch(/endpoints\[1\]\.persona: the sipjs persona speaks SIP over WebSocket: give a node wsPort or wssPort/);
   });
 
+  it('nodes can bridge media; endpoints measure media (audio pcmu/opus, video, content); bad values name the field, the line and what is allowed', () => {
+    const s = parseScenario(
+      base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, location: primary, bridge: true }').replace('displayName: Guest Room }', 'displayName: Guest Room, media: { audio: opus, video: true, content: true } }').replace('register: true }', 'register: true, media: {} }'),
+      's.yaml',
+    ).scenario;
+    expect(s.topology.nodes.map((n) => n.bridge)).toEqual([true, undefined]);
+    expect(s.endpoints.map((e) => e.media)).toEqual([{}, { audio: 'opus', video: true, content: true }]);
+    const line = (needle: string) => base.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const codec = error(base.replace('displayName: Guest Room }', 'displayName: Guest Room, media: { audio: g722 } }'));
+    expect([codec.path, codec.line]).toEqual(['endpoints[1].media.audio', line('displayName: Guest Room')]);
+    expect(codec.message).toContain("must be one of 'pcmu', 'opus'");
+    expect(error(base.replace('displayName: Guest Room }', 'displayName: Guest Room, media: { video: 1 } }')).path).toBe('endpoints[1].media.video');
+    const unknown = error(base.replace('displayName: Guest Room }', 'displayName: Guest Room, media: { slides: true } }'));
+    expect(unknown.message).toContain('unknown field (allowed fields: audio, video, content)');
+    const bridge = error(base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, location: primary, bridge: yes }'));
+    expect([bridge.path, bridge.line]).toEqual(['topology.nodes[0].bridge', line('name: px01')]);
+  });
+
   it('nodes take tlsPort/wssPort, a Meet URL and a Meet timeout', () => {
     const s = parseScenario(base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, tlsPort: 5061, wssPort: 8443, meetUrl: "http://127.0.0.21:9", meetTimeoutMs: 500, location: primary }'), 's.yaml').scenario;
     expect(s.topology.nodes[0]).toMatchObject({ tlsPort: 5061, wssPort: 8443, meetUrl: 'http://127.0.0.21:9', meetTimeoutMs: 500 });

@@ -1,7 +1,7 @@
-import type { MarkedState } from '@gwsim/media';
+import type { LatencyHistogram, MarkedState, MediaSessionStats, StreamName } from '@gwsim/media';
 import type { EndpointMedia } from './endpoint-media.ts';
 
-/** What every persona's call says about its RTP leg: delegated to the call's EndpointMedia. */
+/** What every persona's call says about its media: delegated to the call's EndpointMedia. */
 export abstract class MediaCall {
   readonly media: EndpointMedia;
   /** The SDP answer from the 200 OK. */
@@ -30,5 +30,13 @@ export abstract class MediaCall {
 
   startMedia(): void {
     this.media.startMedia();
+  }
+
+  mediaStats(): MediaSessionStats | null {
+    return this.media.mediaStats();
+  }
+
+  rttHistogram(stream: StreamName): LatencyHistogram | null {
+    return this.media.rttHistogram(stream);
   }
 }

@@ -1,4 +1,4 @@
-import type { MarkedState } from '@gwsim/media';
+import type { LatencyHistogram, MarkedState, MediaSessionStats, StreamName } from '@gwsim/media';
 
 /** Which implementation a simulated endpoint runs on. */
 export type PersonaKind = 'vtc' | 'sipjs';
@@ -31,7 +31,8 @@ export interface CallEnd {
 
 /**
  * An answered call. The caller tells where it is by the media it receives: the node plays marked frames for
- * the Virtual Reception prompt, the lobby splash and the meeting (`MEDIA_MARKERS` in @gwsim/media).
+ * the Virtual Reception prompt, the lobby splash and the meeting (`MEDIA_MARKERS` in @gwsim/media); through a
+ * media bridge the probe origin says it (`node-lobby`, then the caller's own media echoed by Meet).
  */
 export interface PersonaCall {
   readonly callId: string;
@@ -47,8 +48,19 @@ export interface PersonaCall {
   readonly mediaState: MarkedState | null;
   /** Resolve true when media of `state` has arrived; false when the call ends first or `timeoutMs` passes. */
   waitForMedia(state: MarkedState, timeoutMs: number): Promise<boolean>;
-  /** Send 20 ms PCMU frames to `remoteMedia` until the call ends. */
+  /**
+   * Start sending until the call ends: 20 ms PCMU frames to `remoteMedia`, or — for a persona with `media` —
+   * its probe media, which already runs from the answer (then this does nothing).
+   */
   startMedia(): void;
+  /**
+   * Per-stream figures of a persona with `media` (packets and bytes sent and received, RFC 3550 loss and
+   * jitter, RTT of the caller's own probes echoed back, E-model MOS for audio); null without `media`.
+   * Final once the call has ended.
+   */
+  mediaStats(): MediaSessionStats | null;
+  /** The RTT histogram of one stream, to merge across calls; null without `media` or that stream. */
+  rttHistogram(stream: StreamName): LatencyHistogram | null;
   /** Key DTMF digits, `gapMs` apart; rejects on a key outside 0-9 * # A-D before sending any. */
   sendDtmf(keys: string, method?: DtmfMethod, gapMs?: number): Promise<void>;
   /** BYE (or CANCEL before the answer); resolves with the BYE's final answer, or null when nothing was sent. */

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { ConfigError, GwsimError, silentLogger, type Logger } from '@gwsim/common';
 import { Inviter, Registerer, SessionState, UserAgent as SipJsUserAgent, type Core, type Session } from 'sip.js';
 import { parseDialString } from './dial-string.ts';
-import { EndpointMedia } from './endpoint-media.ts';
+import { EndpointMedia, endpointMediaOptions, type EndpointMediaOptions } from './endpoint-media.ts';
 import type { EndpointPersona, PersonaAttempt, PersonaDialResult, PersonaTarget } from './persona-types.ts';
 import { SipJsCall, watchSessionEnd } from './sipjs-call.ts';
 import { RtpSessionDescriptionHandler } from './sipjs-sdh.ts';
@@ -21,6 +21,8 @@ export interface SipJsPersonaOptions {
   tls?: SipJsWsTransportOptions['tls'];
   /** WebSocket handshake timeout (default 5000 ms). */
   connectTimeoutMs?: number;
+  /** Measured media on every call, as for `Vtc` (`EndpointMediaOptions`); without it, plain audio. */
+  media?: EndpointMediaOptions;
   logger?: Logger;
 }
 
@@ -58,6 +60,7 @@ export class SipJsPersona implements EndpointPersona {
   static async start(options: SipJsPersonaOptions): Promise<SipJsPersona> {
     const server = parseServer(options.server);
     if (isIP(options.address) === 0) throw new ConfigError('address', `"${options.address}" is not an IP address`);
+    if (options.media) endpointMediaOptions(options.media, options.address);
     const logger = (options.logger ?? silentLogger).child(`sipjs:${options.name}`);
     const aor = `sip:${options.name}@${options.domain ?? 'example.com'}`;
     const uri = SipJsUserAgent.makeURI(aor);
@@ -120,7 +123,7 @@ export class SipJsPersona implements EndpointPersona {
     const dial = parseDialString(dialString);
     const target = SipJsUserAgent.makeURI(dial.uri);
     if (!target) throw new ConfigError('dial', `"${dialString}" is not a SIP address sip.js can dial`);
-    const media = await EndpointMedia.open(this.#options.address);
+    const media = await EndpointMedia.open(this.#options.address, this.#options.media);
     const inviter = new Inviter(this.ua, target);
     this.#media.set(inviter, media);
     const ended = watchSessionEnd(inviter, media);

@@ -1,15 +1,16 @@
 import { GwsimError } from '@gwsim/common';
-import { createAnswer, parseSdp, serializeSdp } from '@gwsim/media';
+import { parseSdp } from '@gwsim/media';
 import type { BodyAndContentType, SessionDescriptionHandler } from 'sip.js';
 import type { EndpointMedia } from './endpoint-media.ts';
 
 const SDP = 'application/sdp';
 
 /**
- * sip.js's media hook, without WebRTC: a plain RTP/AVP offer/answer (RFC 3264) over one real RTP port, so a
- * node's media reaches the sip.js persona the way it reaches a room system. It offers on the first
- * `getDescription`, takes the answer in `setDescription`, and answers an offer the peer sends (re-INVITE).
- * The call owns the port; `close()` leaves it alone.
+ * sip.js's media hook, without WebRTC: a plain RTP/AVP offer/answer (RFC 3264) over the call's real RTP
+ * ports (`EndpointMedia`), so a node's media reaches the sip.js persona the way it reaches a room system.
+ * It offers on the first `getDescription`, takes the answer in `setDescription`, and answers an offer the
+ * peer sends (re-INVITE).
+ * The call owns the ports; `close()` leaves them alone.
  */
 export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
   readonly media: EndpointMedia;
@@ -27,8 +28,7 @@ export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
     const offer = this.#remoteOffer;
     if (offer !== null) {
       this.#remoteOffer = null;
-      const answer = createAnswer(parseSdp(offer), { address: this.media.rtp.address, audioPort: this.media.rtp.port, username: this.#username });
-      return Promise.resolve({ body: serializeSdp(answer), contentType: SDP });
+      return Promise.resolve({ body: this.media.answer(offer, this.#username), contentType: SDP });
     }
     this.#offerPending = true;
     return Promise.resolve({ body: this.media.offer(this.#username), contentType: SDP });

@@ -2,7 +2,7 @@ import { ConfigError, GwsimError, silentLogger, type Logger } from '@gwsim/commo
 import { SipResolver, type SipTarget } from '@gwsim/dns';
 import { TcpTransport, TlsTransport, UdpTransport, UserAgent, type SipResponse, type SipTargetResolver, type TimerSettings, type TlsCredentials, type Transport } from '@gwsim/sip';
 import { dialTransport, parseDialString } from './dial-string.ts';
-import { EndpointMedia } from './endpoint-media.ts';
+import { EndpointMedia, endpointMediaOptions, type EndpointMediaOptions } from './endpoint-media.ts';
 import type { EndpointPersona, PersonaDialResult } from './persona-types.ts';
 import { VtcCall } from './vtc-call.ts';
 
@@ -34,6 +34,11 @@ export interface VtcOptions {
   /** Extra rounds over the DNS servers after the first (default 1). */
   dnsRetries?: number;
   timers?: Partial<TimerSettings>;
+  /**
+   * Measured media on every call (`EndpointMediaOptions`: audio codec, video, content): offered, sent from
+   * the answer and measured per stream. Without it, calls offer plain audio and send from `startMedia()`.
+   */
+  media?: EndpointMediaOptions;
   logger?: Logger;
 }
 
@@ -80,6 +85,7 @@ export class Vtc implements EndpointPersona {
   static async start(options: VtcOptions): Promise<Vtc> {
     const transport = options.transport ?? 'udp';
     if (!VTC_TRANSPORTS.includes(transport)) throw new ConfigError('transport', `"${String(transport)}" is not one of ${VTC_TRANSPORTS.join(', ')}`);
+    if (options.media) endpointMediaOptions(options.media, options.address);
     const logger = (options.logger ?? silentLogger).child(`vtc:${options.name}`);
     // Each user agent asks RFC 3263 only for targets of its own transport (see `transportResolver`).
     const resolver = new SipResolver({ servers: options.dns, timeoutMs: options.dnsTimeoutMs ?? 1000, retries: options.dnsRetries, logger });
@@ -119,7 +125,7 @@ export class Vtc implements EndpointPersona {
   async dial(dialString: string): Promise<DialResult> {
     const target = parseDialString(dialString);
     const ua = await this.userAgent(dialTransport(target, this.transport));
-    const media = await EndpointMedia.open(this.#options.address);
+    const media = await EndpointMedia.open(this.#options.address, this.#options.media);
     let r;
     let pddMs: number | null = null;
     const started = performance.now();

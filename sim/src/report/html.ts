@@ -6,6 +6,8 @@
 import { escapeText, pageStart } from './escape.ts';
 import { renderCharts } from './html-charts.ts';
 import { renderLadderMessages, renderLadderSvg } from './html-ladder.ts';
+import { renderCallMedia, renderMedia } from './html-media.ts';
+import { cell, table } from './html-table.ts';
 import type { CallSample, LoadSummary, Percentiles, Report } from './report-types.ts';
 import { formatNumber } from './thresholds.ts';
 
@@ -36,15 +38,6 @@ ol.messages { padding-left: 24px; } .msghead { font-family: ui-monospace, monosp
 .note { color: #666; }
 `;
 
-
-function cell(value: string, cls = ''): string {
-  return `<td${cls ? ` class="${cls}"` : ''}>${escapeText(value)}</td>`;
-}
-
-function table(headers: string[], rows: string[], attrs = ''): string {
-  const head = headers.map((h) => `<th>${escapeText(h)}</th>`).join('');
-  return `<table${attrs}><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
-}
 
 function verdict(ok: boolean): string {
   return ok ? cell('pass', 'ok') : cell('FAIL', 'bad');
@@ -133,6 +126,7 @@ function sample(s: CallSample): string {
     `<h3>${escapeText(s.name)} — ${escapeText(s.outcome)}${s.expected ? ' (as expected)' : ''}</h3>`,
     `<p>${escapeText(s.explanation)}</p>`,
     `<p class="meta">Call-ID ${escapeText(s.callId)}</p>`,
+    s.media ? renderCallMedia(s.media) : '',
     renderLadderSvg(s),
     renderLadderMessages(s),
     '</section>',
@@ -153,6 +147,7 @@ export function renderHtml(report: Report): string {
     expectations(report),
     thresholds(report),
     load(report),
+    renderMedia(report),
     samples(report),
     '</body>',
     '</html>',

@@ -28,6 +28,8 @@ export interface CallSample {
   ladder: LadderEntry[];
   /** true: the call ended as the scenario expected (kept as the example of its outcome); false: it did not. */
   expected?: boolean;
+  /** The call's media, when its endpoint measured media (see CallMediaReport). */
+  media?: CallMediaReport;
 }
 
 /** One single call of the scenario's `calls:` list and whether it ended as expected. */
@@ -39,6 +41,8 @@ export interface ExpectationResult {
   /** What was seen, for a human: status, reason, BYE Reason, error. */
   detail: string;
   setupMs: number;
+  /** The call's media, when its endpoint measured media (see CallMediaReport). */
+  media?: CallMediaReport;
 }
 
 /** Percentiles of an HDR histogram (ms). */
@@ -113,6 +117,120 @@ export interface ThresholdResult {
   detail: string;
 }
 
+/** The streams of a call: audio, main video and presentation content (`a=content:slides`). */
+export type MediaStreamName = 'audio' | 'video' | 'content';
+
+/** The hops of a bridged call's media, as the node counts them: endpoint → node → Meet → node → endpoint. */
+export type MediaHopName = 'endpoint_to_node' | 'node_to_meet' | 'meet_to_node' | 'node_to_endpoint';
+
+/** RTP packets and bytes (headers included). */
+export interface PacketCount {
+  packets: number;
+  bytes: number;
+}
+
+export type HopCounts = Record<MediaHopName, PacketCount>;
+
+/** RFC 3550 A.3 loss of what one side received. */
+export interface LegLoss {
+  expected: number;
+  lost: number;
+}
+
+/** What a bridging node counted of a stream (or of a call, or of a group of calls). */
+export interface NodeMediaCounts {
+  hops: HopCounts;
+  /** Packets from the endpoint the node did not forward: in the lobby, before its WebRTC leg was up, DTMF. */
+  held: number;
+  /** The node's own media to the endpoint: the lobby splash (probe origin node-lobby). */
+  local: PacketCount;
+}
+
+/** A bridging node's counters over a call's streams, with RFC 3550 loss on the two legs it receives. */
+export interface NodeCallMedia extends NodeMediaCounts {
+  loss: { endpoint: LegLoss; meet: LegLoss };
+}
+
+/** Round trips (ms) of the endpoint's own probe media that came back (Meet's echo through a bridging node). */
+export interface RttSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One stream of one call: what the endpoint sent and measured, and what the node counted when it bridged. */
+export interface StreamMediaReport {
+  stream: MediaStreamName;
+  /** The answer accepted the stream (it had somewhere to send). */
+  accepted: boolean;
+  /** Endpoint side: RTP sent (RFC 4733 events included on audio) and received. */
+  sent: PacketCount;
+  received: PacketCount;
+  /** RFC 3550 A.3 over what the endpoint received. */
+  expected: number;
+  lost: number;
+  lossPercent: number;
+  /** RFC 3550 A.8 interarrival jitter at the end of the call. */
+  jitterMs: number;
+  rttMs: RttSummary | null;
+  /** E-model MOS of the received audio (audio only, once something arrived). */
+  mos: number | null;
+  /** Received packets by probe origin: node-lobby, meet-echo, … */
+  origins: Record<string, number>;
+  /** The node's counters of this stream when it bridged the call, else null. */
+  node: NodeMediaCounts | null;
+}
+
+/** The media of one call whose endpoint measured media (endpoint `media`). */
+export interface CallMediaReport {
+  streams: StreamMediaReport[];
+  /** The node bridged the call to Meet: its counters over every stream, else null. */
+  node: NodeCallMedia | null;
+}
+
+/** What the endpoints sent and measured over a group of calls (one stream, or all of them). */
+export interface MediaTotals {
+  sent: PacketCount;
+  received: PacketCount;
+  expected: number;
+  lost: number;
+  lossPercent: number;
+  jitterMaxMs: number;
+  /** Every round trip of the group's calls (histograms merged, not averaged percentiles). */
+  rttMs: RttSummary | null;
+}
+
+/** One stream over a group of calls. */
+export interface StreamMediaAggregate extends MediaTotals {
+  /** Calls that had the stream. */
+  calls: number;
+  /** Summed over the bridged calls, else null. */
+  node: NodeMediaCounts | null;
+}
+
+/** The media of a group of calls (the single calls, the load calls, or all of them). */
+export interface MediaAggregate extends MediaTotals {
+  /** Calls that carried measured media, and how many of them a node bridged to Meet. */
+  calls: number;
+  bridgedCalls: number;
+  streams: Partial<Record<MediaStreamName, StreamMediaAggregate>>;
+  /** Lowest and mean MOS over the calls that received audio. */
+  mos: { count: number; min: number; mean: number } | null;
+  /** Summed over the bridged calls, else null. */
+  node: NodeCallMedia | null;
+}
+
+/** Media over the run: everything, and the single calls and the load calls apart (null when none carried media). */
+export interface MediaSummary {
+  all: MediaAggregate;
+  singles: MediaAggregate | null;
+  load: MediaAggregate | null;
+}
+
 export interface Report {
   tool: { name: 'gwsim'; version: string };
   scenario: { name: string; file: string | null; description: string | null; seed: number };
@@ -124,6 +242,8 @@ export interface Report {
   expectations: ExpectationResult[];
   load: LoadSummary | null;
   thresholds: ThresholdResult[];
+  /** Measured media (endpoints with `media`), null when no call carried any. */
+  media: MediaSummary | null;
   /** Sample calls with ladders: those that did not end as expected (at most a few per failure class), and one
    *  example of each join failure that did (a refusal or a BYE the scenario expects). */
   samples: CallSample[];

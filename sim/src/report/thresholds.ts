@@ -1,15 +1,16 @@
 /**
- * k6-style thresholds over a report: `setup_p95 < 300ms`, `asr >= 99.5%`, `failures.timeout == 0`.
+ * k6-style thresholds over a report: `setup_p95 < 300ms`, `asr >= 99.5%`, `failures.timeout == 0`,
+ * `media_loss < 1%`, `rtt_p95 < 50ms`, `mos_min >= 4`.
  * Grammar: `<metric> <op> <value>[unit]`. Parsed once at the edge (scenario loading) into a frozen
  * `Threshold`; evaluated against the finished report.
  */
 import { ConfigError } from '@gwsim/common';
-import type { LoadSummary, Percentiles, Report, ThresholdResult } from './report-types.ts';
+import type { LoadSummary, MediaAggregate, Percentiles, Report, ThresholdResult } from './report-types.ts';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 /** The unit a metric is measured in; a threshold's value is converted to it when parsed (`1s` → 1000 ms). */
-export type MetricUnit = 'ms' | '%' | 'count' | 'calls/s';
+export type MetricUnit = 'ms' | '%' | 'count' | 'calls/s' | 'mos';
 
 export interface Threshold {
   readonly metric: string;
@@ -17,9 +18,12 @@ export interface Threshold {
   /** In the metric's unit. */
   readonly value: number;
   readonly unit: MetricUnit;
-  /** The metric comes from the load section (false only for `expectations_failed`). */
+  /** The metric comes from the load section (false for `expectations_failed` and the media metrics). */
   readonly needsLoad: boolean;
 }
+
+/** What thresholds read: the load summary, the single calls, the measured media. */
+type Measured = Pick<Report, 'load' | 'expectations'> & { media?: Report['media'] };
 
 const OPS: readonly ThresholdOp[] = ['<=', '>=', '==', '!=', '<', '>'];
 const STATS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'min'] as const;
@@ -31,14 +35,14 @@ type Reading = { value: number } | { missing: string };
 interface MetricDef {
   unit: MetricUnit;
   needsLoad: boolean;
-  read(load: LoadSummary | null, expectations: Report['expectations']): Reading;
+  read(report: Measured): Reading;
 }
 
 function percentile(pick: (l: LoadSummary) => Percentiles, what: string, stat: Stat): MetricDef {
   return {
     unit: 'ms',
     needsLoad: true,
-    read: (load) => {
+    read: ({ load }) => {
       const p = pick(load!);
       return p.count > 0 ? { value: p[stat] } : { missing: `no ${what} was measured (0 calls)` };
     },
@@ -46,7 +50,18 @@ function percentile(pick: (l: LoadSummary) => Percentiles, what: string, stat: S
 }
 
 function fromLoad(unit: MetricUnit, read: (l: LoadSummary) => Reading): MetricDef {
-  return { unit, needsLoad: true, read: (load) => read(load!) };
+  return { unit, needsLoad: true, read: ({ load }) => read(load!) };
+}
+
+/** A media metric over every call of the run that measured media (single and load calls). */
+function fromMedia(unit: MetricUnit, read: (m: MediaAggregate) => Reading): MetricDef {
+  return { unit, needsLoad: false, read: ({ media }) => (media ? read(media.all) : { missing: 'no call measured media (give endpoints `media`, or a node `bridge`)' }) };
+}
+
+const RTT_STATS = ['p50', 'p95', 'p99', 'max'] as const;
+
+function rttStat(stat: (typeof RTT_STATS)[number]): MetricDef {
+  return fromMedia('ms', (m) => (m.rttMs ? { value: m.rttMs[stat] } : { missing: "no probe came back (a round trip needs a bridging node: Meet echoes the caller's media)" }));
 }
 
 function ofAttempted(load: LoadSummary, value: (l: LoadSummary) => number): Reading {
@@ -63,7 +78,12 @@ const FIXED = new Map<string, MetricDef>([
   ['failed', fromLoad('count', (l) => ({ value: l.failed }))],
   ['throttled', fromLoad('count', (l) => ({ value: l.throttled }))],
   ['rate', fromLoad('calls/s', (l) => ({ value: l.achievedRate }))],
-  ['expectations_failed', { unit: 'count', needsLoad: false, read: (_l, e) => ({ value: e.filter((x) => !x.ok).length }) }],
+  ['expectations_failed', { unit: 'count', needsLoad: false, read: ({ expectations }) => ({ value: expectations.filter((x) => !x.ok).length }) }],
+  ['media_loss', fromMedia('%', (m) => (m.expected > 0 ? { value: m.lossPercent } : { missing: 'no media was received' }))],
+  ...RTT_STATS.map((s) => [`rtt_${s}`, rttStat(s)] as const),
+  ['jitter_max', fromMedia('ms', (m) => (m.received.packets > 0 ? { value: m.jitterMaxMs } : { missing: 'no media was received' }))],
+  ['mos_min', fromMedia('mos', (m) => (m.mos ? { value: m.mos.min } : { missing: 'no call received audio' }))],
+  ['mos_mean', fromMedia('mos', (m) => (m.mos ? { value: m.mos.mean } : { missing: 'no call received audio' }))],
 ]);
 
 const KEY = /^[A-Za-z0-9_:.-]+$/;
@@ -86,6 +106,11 @@ export const THRESHOLD_METRICS: readonly string[] = [
   'throttled',
   'rate',
   'expectations_failed',
+  'media_loss',
+  ...RTT_STATS.map((s) => `rtt_${s}`),
+  'jitter_max',
+  'mos_min',
+  'mos_mean',
 ];
 
 function metricDef(name: string): MetricDef | undefined {
@@ -103,6 +128,7 @@ const UNITS: Record<MetricUnit, { allowed: Record<string, number>; words: string
   '%': { allowed: { '': 1, '%': 1 }, words: '% or no unit (percent, 0-100)' },
   count: { allowed: { '': 1 }, words: 'no unit (a count)' },
   'calls/s': { allowed: { '': 1, '/s': 1 }, words: 'no unit (calls per second)' },
+  mos: { allowed: { '': 1 }, words: 'no unit (a MOS, 1 to 4.5)' },
 };
 
 const METRIC_CHAR = /[A-Za-z0-9_:.-]/;
@@ -161,13 +187,13 @@ export function formatNumber(n: number): string {
 /** `412 ms`, `99.5%`, `3`, `48.2 calls/s`. */
 export function formatWithUnit(n: number, unit: MetricUnit): string {
   const s = formatNumber(n);
-  if (unit === 'count') return s;
+  if (unit === 'count' || unit === 'mos') return s;
   if (unit === '%') return `${s}%`;
   return `${s} ${unit}`;
 }
 
 /** Evaluates parsed thresholds against a finished run. A load metric in a run without load fails. */
-export function evaluateThresholds(list: Array<{ expression: string; threshold: Threshold }>, report: Pick<Report, 'load' | 'expectations'>): ThresholdResult[] {
+export function evaluateThresholds(list: Array<{ expression: string; threshold: Threshold }>, report: Measured): ThresholdResult[] {
   return list.map(({ expression, threshold: t }) => {
     const base = { expression, metric: t.metric };
     const needed = `${t.op} ${formatWithUnit(t.value, t.unit)}`;
@@ -176,7 +202,7 @@ export function evaluateThresholds(list: Array<{ expression: string; threshold: 
     }
     const def = metricDef(t.metric);
     if (!def) return { ...base, actual: null, ok: false, detail: `unknown metric "${t.metric}"` };
-    const reading = def.read(report.load, report.expectations);
+    const reading = def.read(report);
     if ('missing' in reading) return { ...base, actual: null, ok: false, detail: `${t.metric}: ${reading.missing} (needed ${needed})` };
     const actual = reading.value;
     const ok = Number.isFinite(actual) && compare(actual, t.op, t.value);

@@ -131,6 +131,7 @@ export function baseReport(overrides: Partial<Report> = {}): Report {
       { expression: 'setup_p95 < 300ms', metric: 'setup_p95', actual: 92.4, ok: true, detail: 'setup_p95 was 92.4 ms (< 300 ms)' },
       { expression: 'asr >= 99.5%', metric: 'asr', actual: 97.1, ok: false, detail: 'asr was 97.1%, needed >= 99.5%' },
     ],
+    media: null,
     samples: [busySample(), deniedSample()],
     ...overrides,
   };

@@ -28,16 +28,24 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** The node bridges media to Meet over WebRTC (node option `bridge`). */
+  bridge?: boolean;
+  /** Added to the hosts' last octet (node .11, Meet .20, DNS .53), so two gateways can share a block. */
+  hostOffset?: number;
+}
+
 /**
  * A real Meet mock, a Conferencing Node with the given listeners and the default trusted/untrusted rules,
  * a Virtual Reception (`RECEPTION`), and a DNS server for `vc.example.com`, all on `<block>.x` addresses.
  * `sipZone` gives `_sip._udp` and `_sip._tcp` one port: here the TCP listener's (UDP's when there is no
  * TCP listener), so a UDP caller needs a node without TCP; `_sips._tcp` points at the TLS listener.
  */
-export async function startGateway(block: string, listeners: ListenerSpec[]): Promise<Gateway> {
+export async function startGateway(block: string, listeners: ListenerSpec[], options: GatewayOptions = {}): Promise<Gateway> {
   const open: Array<{ close(): Promise<void> }> = [];
+  const host = (n: number) => `${block}.${n + (options.hostOffset ?? 0)}`;
   try {
-    const meet = await MeetServer.start({ address: `${block}.20`, port: 0, adminKey: 'endpoint-test-admin-key' });
+    const meet = await MeetServer.start({ address: host(20), port: 0, adminKey: 'endpoint-test-admin-key' });
     open.push(meet);
     meet.service.createTenant({ domain: 'example.com', users: [{ email: 'host@example.com' }] });
     meet.service.createMeeting({ organizer: 'host@example.com', meetingId: MEETINGS.open, onKnock: { kind: 'admit', afterMs: 300 } });
@@ -50,7 +58,7 @@ export async function startGateway(block: string, listeners: ListenerSpec[]): Pr
       rules: defaultRules({ trustedToken: 't', untrustedToken: 'u' }),
       virtual_receptions: [{ name: 'Meet lobby', alias: RECEPTION, match_string: '\\d{13}' }],
     });
-    const node = await ConferencingNode.start({ name: 'px01', address: `${block}.11`, routing, meetUrl: meet.url, timers, logger: silentLogger, listeners });
+    const node = await ConferencingNode.start({ name: 'px01', address: host(11), routing, meetUrl: meet.url, timers, logger: silentLogger, listeners, bridge: options.bridge });
     open.push(node);
     const listener = (transport: TransportProtocol): TransportAddress => {
       const l = node.listeners.find((x) => x.transport === transport);
@@ -59,8 +67,8 @@ export async function startGateway(block: string, listeners: ListenerSpec[]): Pr
     };
     const has = (t: TransportProtocol) => node.listeners.some((x) => x.transport === t);
     const sipPort = has('tcp') ? listener('tcp').port : has('udp') ? listener('udp').port : undefined;
-    const zone = sipZone({ domain: 'vc.example.com', nodes: [{ name: 'px01', address: `${block}.11`, sipPort, sipsPort: has('tls') ? listener('tls').port : undefined }] });
-    const dns = await DnsServer.start({ address: `${block}.53`, port: 0, zone });
+    const zone = sipZone({ domain: 'vc.example.com', nodes: [{ name: 'px01', address: host(11), sipPort, sipsPort: has('tls') ? listener('tls').port : undefined }] });
+    const dns = await DnsServer.start({ address: host(53), port: 0, zone });
     open.push(dns);
     return {
       meet,
