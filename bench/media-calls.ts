@@ -1,18 +1,21 @@
 /**
  * Bridged media at load: N concurrent calls through a Conferencing Node with `bridge: true` (endpoint plain
  * RTP ⇄ node ⇄ WebRTC/SRTP ⇄ Meet echo), audio-only and audio+video, beside a raw werift PeerConnection pair
- * at the same packet rate in the same run.
+ * (werift's own RTP path on both ends, `dataPlane: 'werift'`) at the same packet rate in the same run.
  *
- *   npx tsx bench/media-calls.ts [--calls 10,40] [--kinds audio,av] [--seconds 5]
+ *   npx tsx bench/media-calls.ts [--calls 100,200,300] [--kinds audio,av] [--seconds 5] [--workers 0]
+ *
+ * For each kind the call counts are a ladder: it stops at the first count whose loss reaches 0.5 % and
+ * prints the most calls it sustained below that. `--workers N` gives the node N media worker threads.
+ * Calls are set up in waves of 50 (below the node's overload guard), then measured for `seconds`.
  *
  * The node runs in this process alone; the endpoints (MediaSessions + a SIP UA) and the Meet mock run in a
- * child process, so this process's CPU time (process.cpuUsage) over the measurement window divided by the
- * packets the node forwarded (node→Meet + node→endpoint) is the node's cost per forwarded packet. The raw
- * pair: a WebRtcPeer here sends probe-sized payloads to a peer in the child that echoes; CPU per packet is
- * this process's time over packets sent + received (each packet crosses werift once here, as in the node).
+ * child process, so this process's CPU time (process.cpuUsage, every thread) over the measurement window
+ * divided by the packets the node forwarded (node→Meet + node→endpoint) is the node's cost per forwarded
+ * packet. The raw pair: a WebRtcPeer here sends probe-sized payloads to a peer in the child that echoes; CPU
+ * per packet is this process's time over packets sent + received (each packet crosses werift once here).
  * Loss: RFC 3550 at the endpoints (after the echo round trip) and at the node on both legs.
- * Addresses: 127.0.63.11 (node), .12 (raw peer), .20/.21 (Meet, raw echo), .100 (endpoints).
- */
+ * Addresses: 127.0.63.11 (node), .12 (raw peer), .20/.21 (Meet, raw echo), .100 (endpoints). */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@gwsim/common';
@@ -33,6 +36,7 @@ const MEET = '127.0.63.20';
 const RAW_ECHO = '127.0.63.21';
 const EP = '127.0.63.100';
 const SIP_PORT = 5060;
+const SETUP_WAVE = 50;
 
 type Msg = Record<string, unknown> & { t: string };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,7 +73,7 @@ async function childMain(): Promise<void> {
         const n = m.n as number;
         const video = m.kind === 'av';
         const audio = DEFAULT_AUDIO_CODECS.filter((c) => c.name === 'opus' || c.name === 'telephone-event');
-        const setups = Array.from({ length: n }, async () => {
+        const setup = async () => {
           const s = await MediaSession.open({ address: EP, streams: video ? ['audio', 'video'] : ['audio'], audio: { codec: 'opus' }, video: { bitrate: 300_000 }, rtcpIntervalMs: 1000 });
           const id = String(3000000000000 + ++meetingNo);
           meet.service.createMeeting({ organizer: 'host@example.com', meetingId: id, onKnock: { kind: 'admit', afterMs: 0 } });
@@ -80,8 +84,9 @@ async function childMain(): Promise<void> {
           s.start(ticker);
           sessions.push(s);
           dialogs.push(r.dialog);
-        });
-        await Promise.all(setups);
+        };
+        // in waves below the node's overload guard (200 setups in flight by default)
+        for (let done = 0; done < n; done += SETUP_WAVE) await Promise.all(Array.from({ length: Math.min(SETUP_WAVE, n - done) }, setup));
         send({ t: 'calls-up' });
       } else if (m.t === 'stop-calls') {
         for (const s of sessions) s.stop();
@@ -105,7 +110,7 @@ async function childMain(): Promise<void> {
         rtt.sort((a, b) => a - b);
         send({ t: 'calls-stats', sent, received, lost, rttP50: rtt[Math.floor(rtt.length / 2)] ?? null });
       } else if (m.t === 'raw-offer') {
-        rawEcho = await WebRtcPeer.create({ address: RAW_ECHO, name: 'raw-echo' });
+        rawEcho = await WebRtcPeer.create({ address: RAW_ECHO, name: 'raw-echo', dataPlane: 'werift' });
         const answer = await rawEcho.acceptOffer(m.sdp as string);
         send({ t: 'raw-answer', sdp: answer });
         await rawEcho.waitConnected(10_000);
@@ -163,12 +168,12 @@ async function bridged(child: ChildProcess, node: ConferencingNode, n: number, k
     cpuUsPerPacket: +(cpuUs / forwarded).toFixed(1),
     coreShare: +(cpuUs / 1000 / wall).toFixed(2),
     nodeLoss: { endpointLeg: final.lostEndpoint, meetLeg: final.lostMeet },
-    endpoint: { sent: stats.sent, received: stats.received, lost: stats.lost, audioRttP50Ms: stats.rttP50 === null ? null : +(stats.rttP50 as number).toFixed(2) },
+    endpoint: { sent: stats.sent as number, received: stats.received as number, lost: stats.lost as number, audioRttP50Ms: stats.rttP50 === null ? null : +(stats.rttP50 as number).toFixed(2) },
   };
 }
 
 async function rawPair(child: ChildProcess, packetsPerS: number, seconds: number) {
-  const peer = await WebRtcPeer.create({ address: RAW, name: 'raw' });
+  const peer = await WebRtcPeer.create({ address: RAW, name: 'raw', dataPlane: 'werift' });
   const offer = await peer.createOffer({ audio: true, video: false });
   const { sdp } = await ask(child, { t: 'raw-offer', sdp: offer }, 'raw-answer');
   await peer.acceptAnswer(sdp as string);
@@ -200,10 +205,18 @@ async function rawPair(child: ChildProcess, packetsPerS: number, seconds: number
   return { packetsPerS: Math.round((packets / wall) * 1000), cpuUsPerPacket: +((cpu.user + cpu.system) / packets).toFixed(1), coreShare: +((cpu.user + cpu.system) / 1000 / wall).toFixed(2), lost: sentTotal - recvTotal };
 }
 
+/** Loss over the whole path as the endpoints measure it (after the echo), in percent. */
+function lossPercent(b: Awaited<ReturnType<typeof bridged>>): number {
+  const expected = b.endpoint.received + b.endpoint.lost;
+  return expected > 0 ? (100 * b.endpoint.lost) / expected : 100;
+}
+
 async function main(): Promise<void> {
   const CALLS = arg('calls', '10,40').split(',').map(Number);
   const KINDS = arg('kinds', 'audio,av').split(',');
   const SECONDS = Number(arg('seconds', '5'));
+  const WORKERS = Number(arg('workers', '0'));
+  const MAX_LOSS = 0.5;
   const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.on('message', (m: Msg) => m.t === 'error' && console.error('child error:', m.message));
   const ready = await new Promise<Msg>((resolve) => child.once('message', (m: Msg) => resolve(m)));
@@ -211,23 +224,27 @@ async function main(): Promise<void> {
     gms_access_tokens: [{ name: 'trusted', token: ready.trusted as string }, { name: 'untrusted', token: ready.untrusted as string }],
     rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
   });
-  const node = await ConferencingNode.start({ name: 'px01', address: NODE, sipPort: SIP_PORT, routing, meetUrl: ready.meetUrl as string, logger: silentLogger, bridge: true, capacityUnits: 10_000 });
-  const rows: unknown[] = [];
+  const node = await ConferencingNode.start({ name: 'px01', address: NODE, sipPort: SIP_PORT, routing, meetUrl: ready.meetUrl as string, logger: silentLogger, bridge: true, capacityUnits: 10_000, mediaWorkers: WORKERS });
+  const best: Record<string, number> = {};
   try {
     for (const kind of KINDS) {
+      best[kind] = 0;
       for (const n of CALLS) {
         const b = await bridged(child, node, n, kind, SECONDS);
         // the raw pair carries the same WebRTC packet rate as the node's Meet leg (both directions)
         const raw = await rawPair(child, Math.round(b.forwardedPerS / 2), SECONDS);
-        rows.push({ ...b, raw });
-        console.log(JSON.stringify({ ...b, raw }));
+        const loss = lossPercent(b);
+        const ok = loss < MAX_LOSS;
+        console.log(JSON.stringify({ ...b, lossPercent: +loss.toFixed(3), ok, raw }));
+        if (!ok) break;
+        best[kind] = n;
       }
     }
   } finally {
     await node.close();
     child.send({ t: 'exit' });
   }
-  void rows;
+  for (const kind of KINDS) console.log(`${kind}: most concurrent calls with < ${MAX_LOSS} % loss (of those tried): ${best[kind]} (media workers: ${WORKERS})`);
 }
 
 if (process.argv.includes('--child')) void childMain();
