@@ -162,7 +162,7 @@ export async function main(argv: string[], out: (s: string) => void = stdoutLine
   }
 }
 
-/** `scenario "default": 2 nodes, 7 meetings, 2 endpoints, 11 calls, load 15 s …, 3 thresholds`. */
+/** `scenario "default": 4 nodes, 11 meetings, 2 endpoints, 18 calls, load 15 s …, 3 thresholds`. */
 function describeScenario(loaded: LoadedScenario): string {
   const s = loaded.scenario;
   const parts = [`${s.topology.nodes.length} nodes`, `${s.topology.meetings.length} meetings`, `${s.endpoints.length} endpoints`, `${(s.calls ?? []).length} calls`];

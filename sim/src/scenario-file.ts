@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, parse } from '@gwsim/common';
 import { validateRoutingConfig, type RoutingConfig } from '@gwsim/dialplan';
 import { defaultRules } from '@gwsim/dialplan';
+import type { TenantSpec } from '@gwsim/meet';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { scenarioSchema, type Scenario } from './scenario-schema.ts';
 
@@ -44,6 +45,16 @@ function locate(doc: ReturnType<typeof parseDocument>, path: string): Node | nul
     } else break;
   }
   return best;
+}
+
+/** The topology's tenants, home tenant first (`tenant`, or the `tenants` list; the schema ensures one of them). */
+export function scenarioTenants(s: Scenario): readonly TenantSpec[] {
+  return s.topology.tenants ?? [s.topology.tenant!];
+}
+
+/** The tenant a token belongs to: the one it names, else the home tenant. */
+export function tokenTenant(s: Scenario, token: Scenario['topology']['tokens'][number]): string {
+  return token.tenant ?? scenarioTenants(s)[0]!.domain;
 }
 
 export interface LoadedScenario {
@@ -118,15 +129,32 @@ function crossCheck(s: Scenario, fail: (err: unknown) => never): void {
     if (nodes.has(n.name)) fail(new ConfigError(`topology.nodes[${i}].name`, `duplicate node name "${n.name}"`));
     nodes.add(n.name);
   });
+  if (s.topology.nodes.length && s.topology.nodes.every((n) => n.srv === false)) {
+    fail(new ConfigError('topology.nodes', 'every node has srv: false: the DNS zone needs at least one node to publish'));
+  }
+  const tenantPath = s.topology.tenants ? 'topology.tenants' : 'topology.tenant';
+  const tenants = new Map<string, Set<string>>();
+  scenarioTenants(s).forEach((t, i) => {
+    const domain = t.domain.toLowerCase();
+    if (tenants.has(domain)) fail(new ConfigError(`${tenantPath}[${i}].domain`, `duplicate tenant "${domain}"`));
+    tenants.set(domain, new Set((t.users ?? []).map((u) => u.email.toLowerCase())));
+  });
+  const declaredTenants = () => [...tenants.keys()].join(', ');
   const labels = new Set<string>();
   s.topology.meetings.forEach((m, i) => {
     if (labels.has(m.label)) fail(new ConfigError(`topology.meetings[${i}].label`, `duplicate meeting label "${m.label}"`));
     labels.add(m.label);
+    // A meeting belongs to its organizer's tenant, so the organizer must be a user of a declared tenant.
+    const organizer = m.spec.organizer.toLowerCase();
+    const users = tenants.get(organizer.slice(organizer.lastIndexOf('@') + 1));
+    if (!users) fail(new ConfigError(`topology.meetings[${i}].organizer`, `${m.spec.organizer} is not in a declared tenant's domain (tenants: ${declaredTenants()})`));
+    else if (!users.has(organizer)) fail(new ConfigError(`topology.meetings[${i}].organizer`, `${m.spec.organizer} is not one of its tenant's users: add it to users`));
   });
   const tokens = new Set<string>();
   s.topology.tokens.forEach((t, i) => {
     if (tokens.has(t.spec.name)) fail(new ConfigError(`topology.tokens[${i}].name`, `duplicate token name "${t.spec.name}"`));
     tokens.add(t.spec.name);
+    if (t.tenant !== undefined && !tenants.has(t.tenant.toLowerCase())) fail(new ConfigError(`topology.tokens[${i}].tenant`, `no tenant "${t.tenant}" (tenants: ${declaredTenants()})`));
   });
   const declared = () => [...labels].join(', ') || 'none';
   const checkDial = (dial: string, path: string) => {

@@ -49,19 +49,39 @@ const scenarioMeeting: Schema<{ label: string; ended: boolean; spec: MeetingSpec
 
 const revokedField = documented(boolean(), 'Create the token at Meet, then revoke it: joins with it get TOKEN_INVALID.');
 const unknownField = documented(boolean(), 'Never create the token at Meet: the node holds a secret Meet does not know (TOKEN_INVALID).');
-/** An interoperability token: Meet's token spec plus what the scenario does to it (revoke, keep unknown). */
-const scenarioToken: Schema<{ spec: TokenSpec; revoked: boolean; unknown: boolean }> = {
-  expects: 'a token (name, trusted, secret?, revoked?, unknown?)',
-  json: extendObject(tokenSpecSchema, { revoked: revokedField, unknown: unknownField }, []),
+const tokenTenantField = documented(string({ min: 1, max: 253 }), 'Domain of the tenant the token belongs to (one of the topology\'s tenants); default the first tenant.');
+/** An interoperability token: Meet's token spec plus its tenant and what the scenario does to it (revoke, keep unknown). */
+const scenarioToken: Schema<{ spec: TokenSpec; tenant: string | undefined; revoked: boolean; unknown: boolean }> = {
+  expects: 'a token (name, trusted, secret?, tenant?, revoked?, unknown?)',
+  json: extendObject(tokenSpecSchema, { tenant: tokenTenantField, revoked: revokedField, unknown: unknownField }, []),
   parse(value, path) {
     if (!isRecord(value)) throw new ConfigError(path, 'must be an object');
-    const { revoked, unknown, ...rest } = value;
+    const { tenant, revoked, unknown, ...rest } = value;
+    const t = tenant === undefined ? undefined : tokenTenantField.parse(tenant, `${path}.tenant`);
     const r = revoked === undefined ? false : boolean().parse(revoked, `${path}.revoked`);
     const u = unknown === undefined ? false : boolean().parse(unknown, `${path}.unknown`);
     if (r && u) throw new ConfigError(`${path}.unknown`, 'a token cannot be both revoked (created, then revoked) and unknown (never created)');
-    return { spec: tokenSpecSchema.parse(rest, path), revoked: r, unknown: u };
+    return { spec: tokenSpecSchema.parse(rest, path), tenant: t, revoked: r, unknown: u };
   },
 };
+
+/**
+ * The topology names its Workspace tenants one way: `tenant` (the usual single tenant) or `tenants` (several,
+ * e.g. a second organization on the same gateway), never both and never neither.
+ */
+function withTenants<T extends { tenant?: unknown; tenants?: unknown }>(topology: Schema<T>): Schema<T> {
+  return {
+    expects: topology.expects,
+    json: { ...toJsonSchema(topology), oneOf: [{ required: ['tenant'] }, { required: ['tenants'] }] },
+    parse(value, path) {
+      const t = topology.parse(value, path);
+      if (t.tenant !== undefined && t.tenants !== undefined) throw new ConfigError(`${path}.tenants`, 'give either tenant (one) or tenants (a list), not both');
+      if (t.tenant === undefined && t.tenants === undefined) throw new ConfigError(`${path}.tenant`, 'is required (the Workspace tenant; or tenants, a list of them)');
+      if (Array.isArray(t.tenants) && t.tenants.length === 0) throw new ConfigError(`${path}.tenants`, 'needs at least one tenant');
+      return t;
+    },
+  };
+}
 
 /**
  * Outcomes only the caller can see, beside the node's table: the dial string did not resolve
@@ -158,7 +178,7 @@ export const scenarioSchema = object({
   description: optional(string({ max: 2000 })),
   seed: optional(documented(integer({ min: 0, max: 4_294_967_295 }), 'Seed of every random choice (load arrivals, mix, hold times); same seed, same plan.')),
   timers: optional(object({ T1: optional(integer({ min: 1, max: 10_000 })), T2: optional(integer({ min: 1, max: 60_000 })), T4: optional(integer({ min: 1, max: 60_000 })) })),
-  topology: object({
+  topology: withTenants(object({
     dns: object({
       address: ipv4,
       port,
@@ -199,15 +219,17 @@ export const scenarioSchema = object({
         meetTimeoutMs: optional(documented(integer({ min: 1, max: 600_000 }), 'Deadline of each request to Meet (default 10 s); past it MEET_TIMEOUT.')),
         bridge: optional(documented(boolean(), 'Carry each call\'s media to Meet over WebRTC (ICE, DTLS, SRTP): forwarded both ways once the caller is in the meeting, the node\'s own probe media (origin node-lobby) while it waits in the lobby. Default false: the node plays marked frames and Meet gets no media.')),
         mediaWorkers: optional(documented(integer({ min: 0, max: 32 }), 'Worker threads that carry the calls\' media (RTP ports, bridge, WebRTC leg), each call on one, so media work runs off the node\'s signalling event loop. Default 0: media in the node\'s own thread. Worth it once a node carries tens of bridged calls.')),
+        srv: optional(documented(boolean(), 'Publish the node in the domain\'s DNS records (SRV and A); default true. false: callers reach it only by dialling its IP (e.g. a node that must not get DNS-routed calls).')),
         overload: optional(object({ maxConcurrentSetups: optional(integer({ min: 1, max: 1_000_000 })), maxCallsPerSecond: optional(integer({ min: 1, max: 1_000_000 })), retryAfterSeconds: optional(integer({ min: 1, max: 3600 })) })),
       }),
       { max: 64 },
     ),
-    tenant: tenantSpecSchema,
+    tenant: optional(documented(tenantSpecSchema, 'The Workspace tenant (organization) with its interoperability settings and users; or give tenants.')),
+    tenants: optional(documented(array(tenantSpecSchema, { max: 100 }), 'Several Workspace tenants instead of tenant: the first is the home tenant (the endpoints\' SIP domain, the default tenant of tokens); a meeting belongs to its organizer\'s tenant.')),
     tokens: array(scenarioToken, { max: 100 }),
     routing: optional(object({ rules: optional(passthrough('Call Routing Rules')), virtual_receptions: optional(passthrough('Virtual Receptions')) })),
     meetings: array(scenarioMeeting, { max: 10_000 }),
-  }),
+  })),
   endpoints: array(
     object({
       name,

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, randomToken, type Logger } from '@gwsim/common';
-import { DnsServer, sipZone } from '@gwsim/dns';
+import { DnsServer, sipZone, type SipZoneNode } from '@gwsim/dns';
 import { MeetServer, type MeetingSnapshot } from '@gwsim/meet';
 import { ConferencingNode, Registrar, type ListenerSpec } from '@gwsim/node';
 import { SipJsPersona, Vtc, type EndpointMediaOptions, type EndpointPersona } from '@gwsim/endpoint';
 import type { TlsCredentials } from '@gwsim/sip';
-import type { LoadedScenario } from './scenario-file.ts';
+import { scenarioTenants, tokenTenant, type LoadedScenario } from './scenario-file.ts';
 import type { ScenarioEndpoint } from './scenario-schema.ts';
 import { selfSignedCert } from './tls-cert.ts';
 
@@ -53,14 +53,15 @@ export class Topology {
       const adminKey = envKey && envKey.length >= 8 ? envKey : randomToken(16);
       const meet = await MeetServer.start({ address: t.meet.address, port: t.meet.port, adminKey, knockTimeoutMs: t.meet.knockTimeoutMs, enforceVideoLock: t.meet.enforceVideoLock, logger: logger.child('meet') });
       started.push(meet);
-      meet.service.createTenant(t.tenant);
+      const tenants = scenarioTenants(s);
+      for (const tenant of tenants) meet.service.createTenant(tenant);
       const secrets = new Map<string, string>();
       for (const tok of t.tokens) {
         if (tok.unknown) {
           secrets.set(tok.spec.name, tok.spec.secret ?? randomToken(24)); // the node holds it; Meet never heard of it
           continue;
         }
-        const created = meet.service.createToken(t.tenant.domain, tok.spec);
+        const created = meet.service.createToken(tokenTenant(s, tok), tok.spec);
         if (tok.revoked) meet.service.revokeToken(created.token.id);
         secrets.set(tok.spec.name, created.secret);
       }
@@ -89,19 +90,19 @@ export class Topology {
         nodes.push(node);
         started.push(node);
       }
-      // The zone is built from the nodes as they listen, so tests can give every port as 0.
-      const zone = sipZone({ domain: t.dns.domain, nodes: nodes.map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port, sipsPort: n.listeners.find((l) => l.transport === 'tls')?.port })), ttl: t.dns.ttl, naptr: t.dns.naptr });
+      const zone = sipZone({ domain: t.dns.domain, nodes: zoneNodes(nodes, t.nodes), ttl: t.dns.ttl, naptr: t.dns.naptr });
       const dns = await DnsServer.start({ address: t.dns.address, port: t.dns.port, zone, faults: t.dns.faults, logger: logger.child('dns') });
       started.push(dns);
       const endpoints = new Map<string, EndpointPersona>();
+      const domain = tenants[0]!.domain; // the endpoints are rooms of the home tenant
       // TLS and WSS endpoints trust the nodes' certificates (self-signed ones included), nothing else.
       const tls = certs.length ? { ca: certs } : undefined;
       for (const e of s.endpoints) {
         const media = endpointMedia(e, t.nodes);
         const persona: EndpointPersona =
           e.persona === 'sipjs'
-            ? await SipJsPersona.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, server: webSocketServer(nodes), tls, media, logger })
-            : await Vtc.start({ name: e.name, displayName: e.displayName, domain: t.tenant.domain, address: e.address, transport: e.transport, tls, dns: [{ address: t.dns.address, port: dns.port }], timers: s.timers, media, logger });
+            ? await SipJsPersona.start({ name: e.name, displayName: e.displayName, domain, address: e.address, server: webSocketServer(nodes), tls, media, logger })
+            : await Vtc.start({ name: e.name, displayName: e.displayName, domain, address: e.address, transport: e.transport, tls, dns: [{ address: t.dns.address, port: dns.port }], timers: s.timers, media, logger });
         endpoints.set(e.name, persona);
         started.push(persona);
       }
@@ -138,6 +139,16 @@ export class Topology {
     await this.meet.close();
     await this.dns.close();
   }
+}
+
+/**
+ * The nodes the domain's DNS zone publishes (SRV and A records), as they listen — so tests can give every
+ * port as 0; a node with `srv: false` is left out and reached only by its IP.
+ */
+export function zoneNodes(nodes: readonly ConferencingNode[], specs: readonly NodeSpec[]): SipZoneNode[] {
+  return nodes
+    .filter((_, i) => specs[i]?.srv !== false)
+    .map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port, sipsPort: n.listeners.find((l) => l.transport === 'tls')?.port }));
 }
 
 /**

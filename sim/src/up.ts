@@ -17,7 +17,8 @@ export function describeTopology(topo: Topology): string {
   for (const [i, n] of topo.nodes.entries()) {
     const listening = n.listeners.map((l) => `${l.transport}:${l.port}`).join(' ');
     const bridge = t.nodes[i]?.bridge ? '  bridges media to Meet (WebRTC)' : '';
-    lines.push(`node ${n.name.padEnd(8)}${n.sipAddress.address}  SIP ${listening}${n.location ? `  location ${n.location}` : ''}${bridge}`);
+    const unlisted = t.nodes[i]?.srv === false ? '  not in DNS: dial by IP' : '';
+    lines.push(`node ${n.name.padEnd(8)}${n.sipAddress.address}  SIP ${listening}${n.location ? `  location ${n.location}` : ''}${bridge}${unlisted}`);
     if (n.admin) lines.push(`             admin ${n.admin.url}/api/status  metrics ${n.admin.url}/metrics  (key: $GWSIM_ADMIN_KEY)`);
   }
   lines.push(`Meet mock    ${topo.meet.url}${process.env.GWSIM_MEET_ADMIN_KEY ? `  admin API ${topo.meet.url}/admin/v1 (key: $GWSIM_MEET_ADMIN_KEY)` : ''}`);
@@ -26,11 +27,18 @@ export function describeTopology(topo: Topology): string {
   for (const m of t.meetings) {
     const snap = topo.meeting(m.label);
     const dials = [snap.dialAddresses.sip, snap.dialAddresses.ip, snap.dialAddresses.sfb].filter(Boolean).join('   ');
-    lines.push(`  ${m.label.padEnd(width)}  ${snap.meetingId}  ${dials || '(no dial addresses: short meeting IDs)'}`);
+    lines.push(`  ${m.label.padEnd(width)}  ${snap.meetingId}  ${dials || `(no dial addresses: ${noDialAddresses(topo, snap.tenant)})`}`);
   }
   for (const alias of topo.receptions) lines.push(`  Virtual Reception: sip:${alias} (key the meeting ID, then #)`);
   if (s.endpoints.length) lines.push('', `Simulated endpoints: ${s.endpoints.map((e) => `${e.name} ${e.address}`).join(', ')}`);
   return lines.join('\n');
+}
+
+/** Why Meet gives a tenant's meetings no dial addresses. */
+function noDialAddresses(topo: Topology, tenant: string): string {
+  const interop = topo.meet.service.getTenant(tenant).interop;
+  if (interop.meetingIdLength === 'short') return 'short meeting IDs';
+  return `${tenant} sets no gateway hostname or IP${interop.interopEnabled ? '' : ', and has interoperability off'}`;
 }
 
 /** Start the topology (endpoints register as the scenario asks) and return it running. */

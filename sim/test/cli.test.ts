@@ -52,7 +52,7 @@ describe('gwsim validate', () => {
     const r = await run(['validate', fileURLToPath(DEFAULT_SCENARIO)]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/valid — scenario "default": 2 nodes, 7 meetings, 2 endpoints, 11 calls, load 15 s, constant 3\/s; mix: .*3 thresholds/);
+    expect(r.out).toMatch(/valid — scenario "default": 4 nodes, 11 meetings, 2 endpoints, 18 calls, load 15 s, constant 3\/s; mix: .*3 thresholds/);
   });
 
   it('points at file:line:col and the field path for a bad field, and exits 2', async () => {
@@ -76,7 +76,7 @@ describe('gwsim validate', () => {
   it('a load mix entry naming an undeclared meeting or endpoint is an error at that entry', async () => {
     const label = await run(['validate', file('label.yaml', defaultText.replace('"sip:{meeting:denies}@vc.example.com"', '"sip:{meeting:denied}@vc.example.com"'))]);
     expect(label.code).toBe(2);
-    expect(label.err).toMatch(/:\d+:\d+: load\.mix\[8\]\.dial: \{meeting:denied\} names no meeting \(labels: open, video-locked, ended, full, denies, ignores, empty\)/);
+    expect(label.err).toMatch(/:\d+:\d+: load\.mix\[8\]\.dial: \{meeting:denied\} names no meeting \(labels: open, video-locked, ended, full, denies, ignores, empty, locks-mid-call, ends-mid-call, contractor, partner\)/);
     const from = await run(['validate', file('from.yaml', defaultText.replace('{ name: nobody, weight: 5, from: guest-room', '{ name: nobody, weight: 5, from: lobby'))]);
     expect(from.code).toBe(2);
     expect(from.err).toMatch(/load\.mix\[10\]\.from: no endpoint named "lobby" \(declared: boardroom, guest-room\)/);
@@ -91,7 +91,7 @@ describe('gwsim validate', () => {
     expect(who.err).toMatch(/calls\[\d+\]\.from: no endpoint named "nobody" \(declared: boardroom, guest-room\)/);
     const rule = await run([
       'validate',
-      file('rule.yaml', defaultText.replace('  meetings:\n', '  routing:\n    rules:\n      - { priority: 10, name: broken, match_string: "(\\\\d{13}", called_device_type: gms_conference, gms_access_token: "example.com (trusted)" }\n  meetings:\n')),
+      file('rule.yaml', defaultText.replace(/ {4}rules:\n[\s\S]*?\n(?= {2}meetings:)/, '    rules:\n      - { priority: 10, name: broken, match_string: "(\\\\d{13}", called_device_type: gms_conference, gms_access_token: "example.com (trusted)" }\n')),
     ]);
     expect(rule.code).toBe(2);
     expect(rule.err).toMatch(/topology\.routing\.rules\[0\].*match_string/);

@@ -83,6 +83,17 @@ describe('one real call: dial string → DNS → node → Meet and back', () => 
     expect(r.warning).toContain('Neither conference nor gateway found');
   });
 
+  it('DNS publishes px01 and px02 only: px03 and px04 (srv: false) answer by IP, each with its own refusal', async () => {
+    const srv = topo.dns.zone.lookup('_sip._udp.vc.example.com', 'SRV');
+    const targets = srv.status === 'answer' ? srv.records.map((r) => (r.type === 'SRV' ? r.target : r.type)) : [srv.status];
+    expect(targets.sort()).toEqual(['px01.vc.example.com', 'px02.vc.example.com']);
+    expect(topo.dns.zone.lookup('px03.vc.example.com', 'A').status).toBe('nxdomain');
+    const full = await vtc('boardroom').dial('1000000000001@127.0.7.13');
+    expect([full.status, full.reason]).toEqual([503, 'Conferencing Node out of capacity']);
+    const meetDown = await vtc('boardroom').dial('1000000000001@127.0.7.14');
+    expect([meetDown.status, meetDown.reason]).toEqual([503, 'Google Meet service unavailable']);
+  });
+
   it('leaves nothing listening after close()', async () => {
     const bound = [
       { kind: 'udp', ...topo.dns.dump() },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { OUTCOMES } from '@gwsim/node';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO, EXPLAINED_OUTCOMES, explainCall, formatProgress, loadPlan, parseScenario, ProgressReporter, relocateScenarioText, ScenarioError } from '../src/index.ts';
+import { DEFAULT_SCENARIO, EXPLAINED_OUTCOMES, explainCall, formatProgress, loadPlan, parseScenario, ProgressReporter, relocateScenarioText, ScenarioError, scenarioTenants, tokenTenant } from '../src/index.ts';
 
 /** The scenario format's newer parts (seed, load, thresholds, tokens, host actions, endpoints), no network. */
 const base = readFileSync(fileURLToPath(DEFAULT_SCENARIO), 'utf8');
@@ -68,7 +68,7 @@ describe('scenario format', () => {
       base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, location: primary, bridge: true }').replace('displayName: Guest Room }', 'displayName: Guest Room, media: { audio: opus, video: true, content: true } }').replace('register: true }', 'register: true, media: {} }'),
       's.yaml',
     ).scenario;
-    expect(s.topology.nodes.map((n) => n.bridge)).toEqual([true, undefined]);
+    expect(s.topology.nodes.map((n) => n.bridge)).toEqual([true, undefined, undefined, undefined]);
     expect(s.endpoints.map((e) => e.media)).toEqual([{}, { audio: 'opus', video: true, content: true }]);
     const line = (needle: string) => base.split('\n').findIndex((l) => l.includes(needle)) + 1;
     const codec = error(base.replace('displayName: Guest Room }', 'displayName: Guest Room, media: { audio: g722 } }'));
@@ -85,6 +85,59 @@ describe('scenario format', () => {
     const s = parseScenario(base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, tlsPort: 5061, wssPort: 8443, meetUrl: "http://127.0.0.21:9", meetTimeoutMs: 500, location: primary }'), 's.yaml').scenario;
     expect(s.topology.nodes[0]).toMatchObject({ tlsPort: 5061, wssPort: 8443, meetUrl: 'http://127.0.0.21:9', meetTimeoutMs: 500 });
     expect(error(base.replace('wsPort: 8080, location: primary }', 'wsPort: 8080, meetUrl: "http://meet.example.com", location: primary }')).path).toBe('topology.nodes[0].meetUrl');
+  });
+
+  it('the default scenario has a single call for every outcome of DOMAIN.md §5, the mid-call BYEs included', () => {
+    const s = parseScenario(base, 'default.yaml').scenario;
+    const calls = s.calls!;
+    // The rows of §5: no rule, token, interop off, scope, meeting unknown, ended, video lock, full, knock
+    // denied, knock timeout / nobody to admit, node capacity, Meet unreachable; and a connected call.
+    const rows = ['CONNECTED', 'NO_MATCH', 'TOKEN_INVALID', 'INTEROP_DISABLED', 'OUT_OF_SCOPE', 'MEETING_NOT_FOUND', 'MEETING_ENDED', 'VIDEO_LOCKED', 'MEETING_FULL', 'KNOCK_DENIED', 'KNOCK_TIMEOUT', 'NOBODY_TO_ADMIT', 'NODE_CAPACITY', 'MEET_UNAVAILABLE'];
+    expect(new Set(calls.map((c) => c.expect))).toEqual(new Set(rows));
+    expect(rows.filter((o) => o in OUTCOMES || o === 'CONNECTED')).toEqual(rows);
+    expect(calls.filter((c) => c.hostAction).map((c) => [c.name, c.expect, c.hostAction])).toEqual([
+      ['video-locked-mid-call', 'VIDEO_LOCKED', { meeting: 'locks-mid-call', afterMs: 1000, videoLock: true }],
+      ['meeting-ended-mid-call', 'MEETING_ENDED', { meeting: 'ends-mid-call', afterMs: 1000, endMeeting: true }],
+    ]);
+    // The load mix draws from every outcome but the mid-call ones (a host action changes its meeting for good).
+    expect(new Set(s.load!.mix.map((m) => m.expect))).toEqual(new Set(rows));
+    expect(s.topology.nodes.map((n) => [n.name, n.srv])).toEqual([['px01', undefined], ['px02', undefined], ['px03', false], ['px04', false]]);
+  });
+
+  it('tenants: one (tenant) or several (tenants, the first is home); tokens name theirs; organizers are users of a declared tenant', () => {
+    const s = parseScenario(base, 'default.yaml').scenario;
+    expect(scenarioTenants(s).map((t) => t.domain)).toEqual(['example.com', 'example.org']);
+    expect(s.topology.tokens.map((t) => tokenTenant(s, t))).toEqual(['example.com', 'example.com', 'example.com', 'example.org']);
+    const scenario = (tenancy: string, rest = '') => [
+      'name: t',
+      'topology:',
+      '  dns: { address: 127.0.0.53, port: 5353, domain: vc.example.com }',
+      '  meet: { address: 127.0.0.20, port: 8443 }',
+      '  nodes: [{ name: px01, address: 127.0.0.11 }]',
+      tenancy,
+      '  tokens: [{ name: a, trusted: true }]',
+      '  meetings: [{ label: m, organizer: host@example.com }]',
+      rest,
+      'endpoints: []',
+      '',
+    ].join('\n');
+    const one = '  tenant: { domain: example.com, users: [{ email: host@example.com }] }';
+    const two = '  tenants: [{ domain: example.com, users: [{ email: host@example.com }] }, { domain: example.org }]';
+    const single = parseScenario(scenario(one), 's.yaml').scenario;
+    expect([scenarioTenants(single).map((t) => t.domain), tokenTenant(single, single.topology.tokens[0]!)]).toEqual([['example.com'], 'example.com']);
+    expect(scenarioTenants(parseScenario(scenario(two), 's.yaml').scenario).map((t) => t.domain)).toEqual(['example.com', 'example.org']);
+    const both = error(scenario(`${one}
+${two}`));
+    expect([both.path, both.message]).toEqual(['topology.tenants', expect.stringContaining('give either tenant (one) or tenants (a list), not both')]);
+    expect(error(scenario('')).path).toBe('topology.tenant');
+    expect(error(scenario('  tenants: []')).message).toContain('topology.tenants: needs at least one tenant');
+    expect(error(scenario('  tenants: [{ domain: example.com, users: [{ email: host@example.com }] }, { domain: Example.com }]')).path).toBe('topology.tenants[1].domain');
+    const token = error(scenario(two).replace('{ name: a, trusted: true }', '{ name: a, trusted: true, tenant: example.net }'));
+    expect([token.path, token.message]).toEqual(['topology.tokens[0].tenant', expect.stringContaining('no tenant "example.net" (tenants: example.com, example.org)')]);
+    expect(error(scenario(one).replace('organizer: host@example.com', 'organizer: host@example.net')).message).toContain('topology.meetings[0].organizer: host@example.net is not in a declared tenant\'s domain');
+    expect(error(scenario(one).replace('organizer: host@example.com', 'organizer: boss@example.com')).message).toContain("boss@example.com is not one of its tenant's users");
+    const unlisted = error(scenario(one).replace('address: 127.0.0.11 }', 'address: 127.0.0.11, srv: false }'));
+    expect([unlisted.path, unlisted.message]).toEqual(['topology.nodes', expect.stringContaining('every node has srv: false')]);
   });
 
   it('relocation moves every 127.0.0.x (dial strings and gateway IP too) and nothing else', () => {

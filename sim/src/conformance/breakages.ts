@@ -3,7 +3,7 @@
  * A breakage edits the embedded topology's scenario before it starts and/or the running topology after.
  */
 import { sipZone } from '@gwsim/dns';
-import type { Topology } from '../topology.ts';
+import { zoneNodes, type Topology } from '../topology.ts';
 
 /** The scenario as plain data (YAML parsed, not yet validated). */
 export type ScenarioDoc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -49,7 +49,7 @@ const srvDeadNode: Breakage = {
   description: 'the SRV records of the gateway hostname name a node that does not answer, at a better priority than the live nodes',
   started(topology, deadAddress) {
     const t = topology.loaded.scenario.topology;
-    const live = topology.nodes.map((n) => ({ name: n.name, address: n.sipAddress.address, sipPort: n.sipAddress.port, sipsPort: n.listeners.find((l) => l.transport === 'tls')?.port, priority: 10 }));
+    const live = zoneNodes(topology.nodes, t.nodes).map((n) => ({ ...n, priority: 10 }));
     topology.dns.zone = sipZone({ domain: t.dns.domain, ttl: t.dns.ttl, nodes: [{ name: 'px09', address: deadAddress, sipPort: 5060, sipsPort: 5061, priority: 5 }, ...live] });
   },
 };
