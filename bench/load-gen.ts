@@ -1,14 +1,16 @@
 /**
  * Load generator throughput: the highest call rate our generator (`runLoad` with the SIP UAC driver) sustains
  * against SIPp's built-in `uas` over UDP with no failure, beside SIPp's own built-in `uac` against the same
- * `uas` in the same run, with 1 and with 2 worker threads. Each step offers `rate` calls/s for `seconds`,
- * hold 0 (SIPp's uac default `-d 0`); rates go up until a contender fails. A step passes when every call
+ * `uas` in the same run, with 1 and with 2 worker threads, and with either UAC engine of the `sip-uac` driver
+ * (`ua`: our full user agent; `lean`: the SIPp-like engine of sim/src/load/lean-uac.ts). Each step offers
+ * `rate` calls/s for `seconds`, hold 0 (SIPp's uac default `-d 0`); rates go up until a contender fails. A step passes when every call
  * succeeded (our count and SIPp's), none failed or was throttled, and the achieved rate is within 2 % of the
  * offered one (ours: first to last actual start; SIPp uac: the rate in its own per-second statistics).
  * After each step the run waits for SIPp's uas to close its calls (it keeps each open 4 s after the BYE)
- * and reads the calls it counted from its statistics file.
+ * and reads the calls it counted from its statistics file. Our cells also give the process's CPU time per
+ * call (all threads: the generator's and its workers'; from the first progress report, 1 s into the run).
  *
- *   npx tsx bench/load-gen.ts [--rates 500,1000,2000,…] [--seconds 5] [--workers 1,2 | none]
+ *   npx tsx bench/load-gen.ts [--rates 500,1000,2000,…] [--seconds 5] [--workers 1,2 | none] [--engine ua,lean]
  *   npx tsx bench/load-gen.ts --overhead      # the generator alone: a driver that answers at once, CPU µs per call
  *
  * Loopback addresses 127.0.44.1–4. Bounded: at most rates × (workers + 1) steps of `seconds` + ~6 s.
@@ -33,6 +35,13 @@ const RATES = opt('rates', '500,1000,1500,2000,2500,3000,4000,5000').split(',').
 const SECONDS = Number(opt('seconds', '5'));
 /** Worker counts to try for our generator (`--workers none`: SIPp's uac only). */
 const WORKERS = opt('workers', '1,2').split(',').filter((w) => /^\d+$/.test(w)).map(Number);
+/** UAC engines of our driver to try. */
+const ENGINES = opt('engine', 'ua')
+  .split(',')
+  .map((e): 'ua' | 'lean' => {
+    if (e !== 'ua' && e !== 'lean') throw new Error(`--engine: ua or lean, got ${JSON.stringify(e)}`);
+    return e;
+  });
 
 const UAS = '127.0.44.2';
 const OURS = '127.0.44.1';
@@ -40,6 +49,7 @@ const SIPP_UAC = '127.0.44.3';
 /** SIPp tuned for load (as bench/sip-uas.ts): 4 MiB socket buffers, more reads and calls per loop pass. */
 const TUNING = ['-buff_size', String(4 * 1024 * 1024), '-max_recv_loops', '10000', '-max_sched_loops', '10000'];
 const SETTLE_MS = 5500;
+const CELL = 62;
 
 interface Step {
   rate: number;
@@ -73,11 +83,20 @@ function startUas(port: number): { counts: () => { ok: number; failed: number };
   };
 }
 
-async function ours(rate: number, workers: number, uasPort: number, seconds = SECONDS): Promise<LoadSummary> {
-  return runLoad(
+/**
+ * One run of our generator, with the process's CPU time per call counted from its first progress report
+ * (1 s in: after the warm-up and the workers' start-up) to its end.
+ */
+async function ours(rate: number, workers: number, engine: 'ua' | 'lean', uasPort: number, seconds = SECONDS): Promise<{ s: LoadSummary; cpuPerCall: number }> {
+  let mark: { cpu: NodeJS.CpuUsage; attempted: number } | null = null;
+  const s = await runLoad(
     { stages: [{ kind: 'constant', rate, durationMs: seconds * 1000 }], hold: { kind: 'fixed', ms: 0 }, mix: [{ name: 'uas', weight: 1, dial: 'service', expect: 'CONNECTED' }], seed: 1, workers },
-    { kind: 'sip-uac', options: { target: { address: UAS, port: uasPort, transport: 'udp' }, local: { address: OURS } } },
+    { kind: 'sip-uac', options: { target: { address: UAS, port: uasPort, transport: 'udp' }, local: { address: OURS }, engine } },
+    { onProgress: (p) => void (mark ??= { cpu: process.cpuUsage(), attempted: p.attempted }) },
   );
+  const m = mark as { cpu: NodeJS.CpuUsage; attempted: number } | null;
+  const cpu = m ? process.cpuUsage(m.cpu) : { user: NaN, system: NaN };
+  return { s, cpuPerCall: (cpu.user + cpu.system) / Math.max(1, s.attempted - (m?.attempted ?? 0)) };
 }
 
 async function sippUac(rate: number, uasPort: number): Promise<{ ok: number; failed: number; achieved: number; calls: number }> {
@@ -115,20 +134,21 @@ async function main(): Promise<void> {
   await waitForUdpBound(UAS, uasPort);
   await new Promise((r) => setTimeout(r, 1500)); // first statistics row
   // Warm-up (not reported): JIT for our stack, first-call setup for SIPp.
-  await ours(200, 1, uasPort, 2);
+  for (const engine of ENGINES) await ours(200, 1, engine, uasPort, 2);
   await new Promise((r) => setTimeout(r, SETTLE_MS));
 
-  const contenders = [...WORKERS.map((w) => `ours ${w}w`), 'SIPp uac'];
+  const ourContenders = ENGINES.flatMap((engine) => WORKERS.map((workers) => ({ name: `ours ${engine} ${workers}w`, engine, workers })));
+  const contenders = [...ourContenders.map((c) => c.name), 'SIPp uac'];
   const results = new Map<string, Step[]>(contenders.map((c) => [c, []]));
   const done = new Set<string>();
   console.log(`load generator vs SIPp uac → SIPp uas (UDP), ${SECONDS} s per step, hold 0; pass = every call ok (ours and SIPp uas), 0 failed, achieved within 2 %`);
-  console.log(`offered | ${contenders.map((c) => c.padEnd(44)).join(' | ')} | load avg`);
+  console.log(`offered | ${contenders.map((c) => c.padEnd(CELL)).join(' | ')} | load avg`);
   for (const rate of RATES) {
     if (done.size === contenders.length) break;
     const cells: string[] = [];
     for (const c of contenders) {
       if (done.has(c)) {
-        cells.push('—'.padEnd(44));
+        cells.push('—'.padEnd(CELL));
         continue;
       }
       const calls = rate * SECONDS;
@@ -137,25 +157,25 @@ async function main(): Promise<void> {
         const r = await measured(uas, () => sippUac(rate, uasPort));
         step = { rate, calls, ok: r.ok, failed: r.failed, achieved: r.achieved, uasOk: r.uasOk, uasFailed: r.uasFailed, pass: false, note: '' };
       } else {
-        const workers = Number(c.split(' ')[1]!.replace('w', ''));
+        const { engine, workers } = ourContenders.find((o) => o.name === c)!;
         const r = await measured(uas, async () => {
-          const s = await ours(rate, workers, uasPort);
-          return { ok: s.succeeded, failed: s.failed + s.throttled, s };
+          const { s, cpuPerCall } = await ours(rate, workers, engine, uasPort);
+          return { ok: s.succeeded, failed: s.failed + s.throttled, s, cpuPerCall };
         });
-        step = { rate, calls, ok: r.ok, failed: r.failed, achieved: r.s.achievedRate, uasOk: r.uasOk, uasFailed: r.uasFailed, pass: false, note: `p50 ${r.s.setupMs.p50.toFixed(1)} p99 ${r.s.setupMs.p99.toFixed(1)} ms${Object.keys(r.s.failures).length ? ` ${JSON.stringify(r.s.failures)}` : ''}` };
+        step = { rate, calls, ok: r.ok, failed: r.failed, achieved: r.s.achievedRate, uasOk: r.uasOk, uasFailed: r.uasFailed, pass: false, note: `p50 ${r.s.setupMs.p50.toFixed(1)} p99 ${r.s.setupMs.p99.toFixed(1)} ms, ${r.cpuPerCall.toFixed(0)} µs/call${Object.keys(r.s.failures).length ? ` ${JSON.stringify(r.s.failures)}` : ''}` };
       }
       step.pass = step.failed === 0 && step.ok === calls && step.uasOk === calls && step.uasFailed === 0 && within2(step.achieved, rate);
       results.get(c)!.push(step);
       if (!step.pass) done.add(c);
-      cells.push(`${step.achieved.toFixed(0).padStart(5)}/s ${step.ok}/${step.failed}${step.pass ? '' : ' FAIL'} uas ${step.uasOk}/${step.uasFailed} ${step.note}`.padEnd(44));
+      cells.push(`${step.achieved.toFixed(0).padStart(5)}/s ${step.ok}/${step.failed}${step.pass ? '' : ' FAIL'} uas ${step.uasOk}/${step.uasFailed} ${step.note}`.padEnd(CELL));
     }
     console.log(`${String(rate).padStart(7)} | ${cells.join(' | ')} | ${loadavg()[0]!.toFixed(1)}`);
   }
   const best = (c: string) => results.get(c)!.filter((s) => s.pass).reduce((m, s) => Math.max(m, s.rate), 0);
   const sipp = best('SIPp uac');
-  for (const w of WORKERS) {
-    const b = best(`ours ${w}w`);
-    console.log(`highest rate with zero failures: ours (${w} worker${w > 1 ? 's' : ''}) ${b} calls/s, SIPp uac ${sipp} calls/s, ratio ${sipp ? (b / sipp).toFixed(2) : 'n/a'}`);
+  for (const { name, engine, workers } of ourContenders) {
+    const b = best(name);
+    console.log(`highest rate with zero failures: ours (${engine}, ${workers} worker${workers > 1 ? 's' : ''}) ${b} calls/s, SIPp uac ${sipp} calls/s, ratio ${sipp ? (b / sipp).toFixed(2) : 'n/a'}`);
   }
   await uas.stop();
 }

@@ -5,7 +5,7 @@ import { summarize } from './merge.ts';
 import { resolvePlan } from './plan.ts';
 import { runShard, type ShardProgress } from './shard.ts';
 import { runSharded } from './sharded.ts';
-import { SipUacDriver } from './sip-uac-driver.ts';
+import { createSipUacDriver } from './sip-uac-engines.ts';
 import { DEFAULT_WARM_UP_CALLS, warmUp } from './warm-up.ts';
 
 export type { DriverSource, LoadProgress, RunLoadOptions } from './load-types.ts';
@@ -22,7 +22,8 @@ export function toLoadProgress(p: ShardProgress): LoadProgress {
  * waits up to drainMs for calls in progress, hangs up the rest, closes the driver(s). An abort signal
  * stops early and still resolves with the summary of what ran (the caller knows from its signal that the
  * run was interrupted).
- * `plan.workers > 1` shards the arrivals over worker threads, each with its own `sip-uac` driver.
+ * `plan.workers > 1` shards the arrivals over worker threads, each with its own `sip-uac` driver (of the
+ * options' `engine`).
  * Throws ConfigError for a bad plan and GwsimError for a `local` source with workers > 1.
  */
 export async function runLoad(plan: LoadPlan, source: DriverSource, options: RunLoadOptions = {}): Promise<LoadSummary> {
@@ -37,7 +38,7 @@ export async function runLoad(plan: LoadPlan, source: DriverSource, options: Run
     return runSharded(resolved, source.options, options);
   }
   if (source.kind === 'sip-uac') await warmUp(source.options, options.warmUpCalls ?? DEFAULT_WARM_UP_CALLS);
-  const driver: CallDriver = source.kind === 'local' ? await source.create() : await SipUacDriver.create(source.options);
+  const driver: CallDriver = source.kind === 'local' ? await source.create() : await createSipUacDriver(source.options);
   try {
     const onProgress = options.onProgress;
     const result = await runShard(

@@ -8,3 +8,5 @@ export { MixPicker, resolvePlan, validateDistribution, type ResolvedPlan } from 
 export { runLoad, toLoadProgress } from './generator.ts';
 export { DEFAULT_WARM_UP_CALLS, warmUp } from './warm-up.ts';
 export { SipUacDriver, validateSipUacOptions } from './sip-uac-driver.ts';
+export { LeanUacDriver, type LeanUacCounters } from './lean-uac.ts';
+export { createSipUacDriver } from './sip-uac-engines.ts';

@@ -88,6 +88,12 @@ export interface SipUacDriverOptions {
   timers?: { T1?: number; T2?: number; T4?: number };
   /** Send a small SDP offer in the INVITE (default true). */
   sdp?: boolean;
+  /**
+   * Which UAC places the calls: `ua` (default) our full RFC 3261 user agent from @gwsim/sip; `lean` a
+   * SIPp-like scenario engine (lean-uac.ts: one socket, string templates, one timer wheel), several times
+   * cheaper per call, UDP only.
+   */
+  engine?: 'ua' | 'lean';
 }
 
 /** Where the generator gets its driver: built in this thread, or our SIP UAC from serializable options (can be sharded). */

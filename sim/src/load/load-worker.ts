@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './sharded.ts';
 import { encodeShard, runShard } from './shard.ts';
-import { SipUacDriver } from './sip-uac-driver.ts';
+import type { CallDriver } from './load-types.ts';
+import { createSipUacDriver } from './sip-uac-engines.ts';
 import { warmUp } from './warm-up.ts';
 
 const port = parentPort!;
@@ -13,10 +14,10 @@ const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
 const abort = new AbortController();
 
-let driver: SipUacDriver;
+let driver: CallDriver;
 try {
   await warmUp(init.driver, init.warmUpCalls);
-  driver = await SipUacDriver.create(init.driver);
+  driver = await createSipUacDriver(init.driver);
 } catch (err) {
   post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
   process.exit(0);

@@ -14,6 +14,8 @@ export function validateSipUacOptions(o: SipUacDriverOptions, path = 'driver'): 
   if (!o.local || typeof o.local.address !== 'string' || !isIP(o.local.address)) throw new ConfigError(`${path}.local.address`, `must be an IP address, got ${JSON.stringify(o.local?.address)}`);
   const p = o.local.port;
   if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 65535)) throw new ConfigError(`${path}.local.port`, `must be an integer from 0 to 65535, got ${JSON.stringify(p)}`);
+  if (o.engine !== undefined && o.engine !== 'ua' && o.engine !== 'lean') throw new ConfigError(`${path}.engine`, `must be one of 'ua', 'lean', got ${JSON.stringify(o.engine)}`);
+  if (o.engine === 'lean' && t.transport !== 'udp') throw new ConfigError(`${path}.engine`, `'lean' runs over UDP only, but ${path}.target.transport is ${JSON.stringify(t.transport)} (use engine 'ua')`);
   for (const k of ['T1', 'T2', 'T4'] as const) {
     const v = o.timers?.[k];
     if (v !== undefined && (typeof v !== 'number' || !(v > 0))) throw new ConfigError(`${path}.timers.${k}`, `must be a number of ms greater than 0, got ${JSON.stringify(v)}`);
