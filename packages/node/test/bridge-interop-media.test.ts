@@ -6,13 +6,12 @@
  * packets at each hop, zero loss on loopback and a measured round trip.
  */
 import { silentLogger } from '@gwsim/common';
-import { defaultRules, validateRoutingConfig } from '@gwsim/dialplan';
 import { DnsServer, SipResolver, sipZone } from '@gwsim/dns';
 import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
-import { MeetServer } from '@gwsim/meet';
 import { UdpTransport, UserAgent } from '@gwsim/sip';
 import { describe, expect, it } from 'vitest';
 import { ConferencingNode } from '../src/index.ts';
+import { meetAndRouting } from './support/meet-platform.ts';
 import { cleanupAfterEach, until } from './support/wait.ts';
 
 const timers = { T1: 50, T2: 400, T4: 500 };
@@ -22,15 +21,7 @@ const cleanup = cleanupAfterEach();
 
 async function platform(octet: number, bridge: boolean) {
   const base = `127.0.${octet}`;
-  const meet = await MeetServer.start({ address: `${base}.20`, port: 0, adminKey: 'test-admin-key-1', logger: silentLogger });
-  cleanup.push(() => meet.close());
-  meet.service.createTenant({ domain: 'example.com', users: [{ email: 'host@example.com' }] });
-  const trusted = meet.service.createToken('example.com', { name: 'trusted', trusted: true }).secret;
-  const untrusted = meet.service.createToken('example.com', { name: 'untrusted', trusted: false }).secret;
-  const routing = validateRoutingConfig({
-    gms_access_tokens: [{ name: 'trusted', token: trusted }, { name: 'untrusted', token: untrusted }],
-    rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
-  });
+  const { meet, routing } = await meetAndRouting(base, cleanup);
   const node = await ConferencingNode.start({ name: 'px01', address: `${base}.11`, sipPort: 5060, routing, meetUrl: meet.url, timers, logger: silentLogger, bridge });
   cleanup.push(() => node.close());
   const dns = await DnsServer.start({ address: `${base}.53`, port: 0, zone: sipZone({ domain: 'vc.example.com', nodes: [{ name: 'px01', address: `${base}.11` }], naptr: true }) });

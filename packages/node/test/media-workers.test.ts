@@ -8,14 +8,14 @@
 import dgram from 'node:dgram';
 import { threadId } from 'node:worker_threads';
 import { createLogger, silentLogger } from '@gwsim/common';
-import { defaultRules, validateRoutingConfig } from '@gwsim/dialplan';
+import { validateRoutingConfig } from '@gwsim/dialplan';
 import { DnsServer, SipResolver, sipZone } from '@gwsim/dns';
 import { Vtc } from '@gwsim/endpoint';
 import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
-import { MeetServer } from '@gwsim/meet';
 import { UdpTransport, UserAgent } from '@gwsim/sip';
 import { describe, expect, it } from 'vitest';
 import { ConferencingNode, MediaWorkerPool, outcomeFromReason, type CallSnapshot, type ConferencingNodeOptions } from '../src/index.ts';
+import { meetAndRouting as meetPlatform } from './support/meet-platform.ts';
 import { cleanupAfterEach, until } from './support/wait.ts';
 
 const timers = { T1: 50, T2: 400, T4: 500 };
@@ -24,18 +24,8 @@ const HOPS = ['endpoint_to_node', 'node_to_meet', 'meet_to_node', 'node_to_endpo
 const cleanup = cleanupAfterEach();
 
 
-async function meetAndRouting(base: string) {
-  const meet = await MeetServer.start({ address: `${base}.20`, port: 0, adminKey: 'test-admin-key-1', logger: silentLogger });
-  cleanup.push(() => meet.close());
-  meet.service.createTenant({ domain: 'example.com', users: [{ email: 'host@example.com' }] });
-  const trusted = meet.service.createToken('example.com', { name: 'trusted', trusted: true }).secret;
-  const untrusted = meet.service.createToken('example.com', { name: 'untrusted', trusted: false }).secret;
-  const routing = validateRoutingConfig({
-    gms_access_tokens: [{ name: 'trusted', token: trusted }, { name: 'untrusted', token: untrusted }],
-    rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
-    virtual_receptions: [{ name: 'Meet lobby', alias: 'meet@vc.example.com', match_string: '\\d{13}' }],
-  });
-  return { meet, routing };
+function meetAndRouting(base: string) {
+  return meetPlatform(base, cleanup, { virtual_receptions: [{ name: 'Meet lobby', alias: 'meet@vc.example.com', match_string: '\\d{13}' }] });
 }
 
 async function startNode(options: ConferencingNodeOptions): Promise<ConferencingNode> {
