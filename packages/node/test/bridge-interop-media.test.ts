@@ -6,12 +6,11 @@
  * packets at each hop, zero loss on loopback and a measured round trip.
  */
 import { silentLogger } from '@gwsim/common';
-import { DnsServer, SipResolver, sipZone } from '@gwsim/dns';
-import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
-import { UdpTransport, UserAgent } from '@gwsim/sip';
+import { SipResolver } from '@gwsim/dns';
+import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
 import { describe, expect, it } from 'vitest';
 import { ConferencingNode } from '../src/index.ts';
-import { meetAndRouting } from './support/meet-platform.ts';
+import { callerSide, meetAndRouting } from './support/meet-platform.ts';
 import { cleanupAfterEach, until } from './support/wait.ts';
 
 const timers = { T1: 50, T2: 400, T4: 500 };
@@ -24,14 +23,7 @@ async function platform(octet: number, bridge: boolean) {
   const { meet, routing } = await meetAndRouting(base, cleanup);
   const node = await ConferencingNode.start({ name: 'px01', address: `${base}.11`, sipPort: 5060, routing, meetUrl: meet.url, timers, logger: silentLogger, bridge });
   cleanup.push(() => node.close());
-  const dns = await DnsServer.start({ address: `${base}.53`, port: 0, zone: sipZone({ domain: 'vc.example.com', nodes: [{ name: 'px01', address: `${base}.11` }], naptr: true }) });
-  cleanup.push(() => dns.close());
-  const caller = new UserAgent({ transport: await UdpTransport.create({ address: `${base}.100` }), timers });
-  cleanup.push(() => caller.close());
-  const session = await MediaSession.open({ address: `${base}.100`, audio: { codec: 'opus' }, video: { bitrate: 300_000 }, content: { bitrate: 150_000 }, rtcpIntervalMs: 500 });
-  cleanup.push(() => session.close());
-  const ticker = new Ticker({ intervalMs: 10 });
-  cleanup.push(async () => ticker.stop());
+  const { dns, caller, session, ticker } = await callerSide(base, cleanup, timers);
   return { meet, node, dns, caller, session, ticker, base };
 }
 

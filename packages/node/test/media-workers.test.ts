@@ -11,11 +11,10 @@ import { createLogger, silentLogger } from '@gwsim/common';
 import { validateRoutingConfig } from '@gwsim/dialplan';
 import { DnsServer, SipResolver, sipZone } from '@gwsim/dns';
 import { Vtc } from '@gwsim/endpoint';
-import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
-import { UdpTransport, UserAgent } from '@gwsim/sip';
+import { createOffer, DEFAULT_AUDIO_CODECS, MediaSession, mediaTargets, parseSdp, serializeSdp, VP8_CODEC, type MediaSessionStats, type StreamName } from '@gwsim/media';
 import { describe, expect, it } from 'vitest';
 import { ConferencingNode, MediaWorkerPool, outcomeFromReason, type CallSnapshot, type ConferencingNodeOptions } from '../src/index.ts';
-import { meetAndRouting as meetPlatform } from './support/meet-platform.ts';
+import { callerSide, meetAndRouting as meetPlatform } from './support/meet-platform.ts';
 import { cleanupAfterEach, until } from './support/wait.ts';
 
 const timers = { T1: 50, T2: 400, T4: 500 };
@@ -65,14 +64,7 @@ describe('media workers (node option mediaWorkers: 2)', () => {
     const workers = node.dump().mediaWorkers;
     expect(workers).toHaveLength(2);
     expect(workers.every((w) => w.alive && w.threadId !== threadId)).toBe(true);
-    const dns = await DnsServer.start({ address: `${base}.53`, port: 0, zone: sipZone({ domain: 'vc.example.com', nodes: [{ name: 'px01', address: `${base}.11` }], naptr: true }) });
-    cleanup.push(() => dns.close());
-    const caller = new UserAgent({ transport: await UdpTransport.create({ address: `${base}.100` }), timers });
-    cleanup.push(() => caller.close());
-    const session = await MediaSession.open({ address: `${base}.100`, audio: { codec: 'opus' }, video: { bitrate: 300_000 }, content: { bitrate: 150_000 }, rtcpIntervalMs: 500 });
-    cleanup.push(() => session.close());
-    const ticker = new Ticker({ intervalMs: 10 });
-    cleanup.push(async () => ticker.stop());
+    const { dns, caller, session, ticker } = await callerSide(base, cleanup, timers);
     const m = meet.service.createMeeting({ organizer: 'host@example.com', meetingId: '2000000000065', onKnock: { kind: 'ignore' } });
 
     const resolver = new SipResolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 2000, retries: 1, transports: ['udp'] });
