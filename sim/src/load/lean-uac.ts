@@ -306,6 +306,22 @@ export class LeanUacDriver implements CallDriver {
     else this.#wheel.schedule(call, at);
   }
 
+  /** Re-send the call's last request when its retransmission time has come; the interval doubles up to `cap`. */
+  #retransmit(call: Call, now: number, cap: number): void {
+    if (now < call.retransAt || !call.out) return;
+    this.#send(call.out, call);
+    this.counters.retransmissions++;
+    call.interval = Math.min(call.interval * 2, cap);
+    call.retransAt = Math.max(call.retransAt + call.interval, now + 1);
+  }
+
+  /** The call is over: off the wheel, its result delivered, its state dropped. */
+  #end(call: Call): void {
+    this.#wheel.cancel(call);
+    this.#complete(call);
+    this.#forget(call);
+  }
+
   /** @internal The wheel's callback for `call` (its next retransmission or deadline may have come). */
   onTimer(call: Call, now: number): void {
     const t = this.#timers;
@@ -318,18 +334,11 @@ export class LeanUacDriver implements CallDriver {
           call.reason = call.transportError ? 'Service Unavailable' : 'Request Timeout';
           call.local = true;
           call.setupMs = now - call.start;
-          this.#wheel.cancel(call);
-          this.#complete(call);
-          this.#forget(call);
+          this.#end(call);
           return;
         }
-        if (now >= call.retransAt && call.out) {
-          this.#send(call.out, call);
-          this.counters.retransmissions++;
-          // INVITE (Timer A) doubles without a cap; CANCEL is a non-INVITE request (Timer E, capped at T2).
-          call.interval = call.state === CALLING ? call.interval * 2 : Math.min(call.interval * 2, t.T2);
-          call.retransAt = Math.max(call.retransAt + call.interval, now + 1);
-        }
+        // INVITE (Timer A) doubles without a cap; CANCEL is a non-INVITE request (Timer E, capped at T2).
+        this.#retransmit(call, now, call.state === CALLING ? Infinity : t.T2);
         break;
       case HOLDING:
         this.#bye(call, now);
@@ -337,17 +346,10 @@ export class LeanUacDriver implements CallDriver {
       case BYEING:
         if (now >= call.deadline) {
           call.byeStatus = call.transportError ? 503 : 408; // Timer F
-          this.#wheel.cancel(call);
-          this.#complete(call);
-          this.#forget(call);
+          this.#end(call);
           return;
         }
-        if (now >= call.retransAt && call.out) {
-          this.#send(call.out, call);
-          this.counters.retransmissions++;
-          call.interval = Math.min(call.interval * 2, t.T2); // Timer E, §17.1.2.2
-          call.retransAt = Math.max(call.retransAt + call.interval, now + 1);
-        }
+        this.#retransmit(call, now, t.T2); // Timer E, §17.1.2.2
         break;
       case LINGER:
         this.#forget(call);
@@ -467,9 +469,7 @@ export class LeanUacDriver implements CallDriver {
       return;
     }
     call.byeStatus = r.status;
-    this.#wheel.cancel(call);
-    this.#complete(call);
-    this.#forget(call);
+    this.#end(call);
   }
 
   #onCancelResponse(call: Call, r: ResponseHead, now: number): void {
