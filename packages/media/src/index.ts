@@ -47,9 +47,11 @@ export {
   RTP_HEADER_BYTES,
   type RawPacketListener,
   type RtpHeader,
+  type RtpPortOptions,
   type RtpStats,
 } from './rtp.ts';
 export * from './rtcp.ts';
+export { ipv4ToNumber, numberToIpv4, UdpBatchSocket, type BatchDatagramListener } from './udp-batch.ts';
 export * from './rtp-stats.ts';
 export * from './rtp-rewriter.ts';
 export * from './probe-payload.ts';

@@ -2,6 +2,15 @@ import type dgram from 'node:dgram';
 import { GwsimError } from '@gwsim/common';
 import { isRtcpPacket } from './rtcp.ts';
 import { bindUdp } from './udp-bind.ts';
+import { ipv4ToNumber, numberToIpv4, UdpBatchSocket } from './udp-batch.ts';
+
+function openBatch(address: string): UdpBatchSocket {
+  try {
+    return UdpBatchSocket.open(address);
+  } catch (err) {
+    throw new GwsimError('GWSIM_ERR_TRANSPORT', `cannot bind RTP on ${address}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 /** RFC 3550 §5.1 fixed header fields (no CSRC list, no extension on the send side). */
 export interface RtpHeader {
@@ -77,6 +86,16 @@ export interface RtpStats {
 /** Receives a whole datagram (header included) and where it came from; the buffer may be rewritten and sent on. */
 export type RawPacketListener = (packet: Buffer, from: dgram.RemoteInfo) => void;
 
+/** How an RtpPort reads and writes its socket. */
+export interface RtpPortOptions {
+  /**
+   * Batched UDP I/O (UdpBatchSocket: recvmmsg/sendmmsg through the native addon) when it is available, else
+   * node:dgram. With it a received datagram handed to `onRaw`/`onRtcp`/`onPacket` is valid only until the
+   * listener returns (copy what you keep), and the RemoteInfo object is reused across datagrams.
+   */
+  readonly batchedIo?: boolean;
+}
+
 /**
  * One RTP port: a UDP socket on an even port (RFC 3550 §11), counting what it receives and sending RTP
  * with a running sequence number and timestamp. RTCP multiplexed on the port (RFC 5761) is told apart and
@@ -90,7 +109,8 @@ export class RtpPort {
     packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, invalidIn: 0,
     rtcpPacketsIn: 0, rtcpBytesIn: 0, rtcpPacketsOut: 0, rtcpBytesOut: 0, lastSource: null,
   };
-  #socket: dgram.Socket;
+  readonly #socket: dgram.Socket | null;
+  readonly #batch: UdpBatchSocket | null;
   #closed = false;
   #seq = Math.floor(Math.random() * 0xffff);
   #ts = Math.floor(Math.random() * 0xffffffff);
@@ -99,45 +119,76 @@ export class RtpPort {
   #onRaw: RawPacketListener | null = null;
   #onRtcp: RawPacketListener | null = null;
 
-  private constructor(socket: dgram.Socket, address: string, port: number) {
-    this.#socket = socket;
+  private constructor(socket: dgram.Socket | UdpBatchSocket, address: string, port: number) {
     this.address = address;
     this.port = port;
-    socket.on('message', (msg, rinfo) => {
-      if (isRtcpPacket(msg)) {
-        this.stats.rtcpPacketsIn++;
-        this.stats.rtcpBytesIn += msg.length;
-        this.#onRtcp?.(msg, rinfo);
-        return;
-      }
-      const offset = rtpPayloadOffset(msg);
-      if (offset < 0) {
-        this.stats.invalidIn++;
-        return;
-      }
-      this.stats.packetsIn++;
-      this.stats.bytesIn += msg.length;
-      const last = this.stats.lastSource;
-      // a new object only when the source changes: nothing allocated per packet
-      if (last === null || last.port !== rinfo.port || last.address !== rinfo.address) this.stats.lastSource = { address: rinfo.address, port: rinfo.port };
-      this.#onRaw?.(msg, rinfo);
-      if (this.#onPacket) {
-        const h = readRtpHeader(msg);
-        if (h) this.#onPacket(h, msg.subarray(h.payloadOffset));
-      }
-    });
-    socket.on('error', () => {});
+    if (socket instanceof UdpBatchSocket) {
+      this.#socket = null;
+      this.#batch = socket;
+      // one RemoteInfo for every datagram; its address string is made only when the source changes
+      const from: dgram.RemoteInfo = { address: '', family: 'IPv4', port: 0, size: 0 };
+      let fromIp = -1;
+      socket.onMessage((msg, ip, fromPort) => {
+        if (ip !== fromIp) {
+          fromIp = ip;
+          from.address = numberToIpv4(ip);
+        }
+        from.port = fromPort;
+        from.size = msg.length;
+        this.#receive(msg, from);
+      });
+    } else {
+      this.#socket = socket;
+      this.#batch = null;
+      socket.on('message', (msg, rinfo) => this.#receive(msg, rinfo));
+      socket.on('error', () => {});
+    }
   }
 
   /** Bind an even port on `address` (tries a few times: the kernel hands out odd ports too). */
-  static async open(address: string): Promise<RtpPort> {
+  static async open(address: string, options: RtpPortOptions = {}): Promise<RtpPort> {
+    const batched = options.batchedIo === true && UdpBatchSocket.available && ipv4ToNumber(address) >= 0;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const socket = await bindUdp(address, 'RTP');
-      const { port } = socket.address();
+      const socket = batched ? openBatch(address) : await bindUdp(address, 'RTP');
+      const port = socket instanceof UdpBatchSocket ? socket.port : socket.address().port;
       if (port % 2 === 0 || attempt === 19) return new RtpPort(socket, address, port);
       socket.close();
     }
     throw new GwsimError('GWSIM_ERR_TRANSPORT', 'unreachable');
+  }
+
+  /** Whether this port reads and writes with batched UDP I/O (see RtpPortOptions). */
+  get batchedIo(): boolean {
+    return this.#batch !== null;
+  }
+
+  #receive(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (isRtcpPacket(msg)) {
+      this.stats.rtcpPacketsIn++;
+      this.stats.rtcpBytesIn += msg.length;
+      this.#onRtcp?.(msg, rinfo);
+      return;
+    }
+    const offset = rtpPayloadOffset(msg);
+    if (offset < 0) {
+      this.stats.invalidIn++;
+      return;
+    }
+    this.stats.packetsIn++;
+    this.stats.bytesIn += msg.length;
+    const last = this.stats.lastSource;
+    // a new object only when the source changes: nothing allocated per packet
+    if (last === null || last.port !== rinfo.port || last.address !== rinfo.address) this.stats.lastSource = { address: rinfo.address, port: rinfo.port };
+    this.#onRaw?.(msg, rinfo);
+    if (this.#onPacket) {
+      const h = readRtpHeader(msg);
+      if (h) this.#onPacket(h, msg.subarray(h.payloadOffset));
+    }
+  }
+
+  #write(packet: Buffer, length: number, to: { address: string; port: number }): void {
+    if (this.#batch !== null) this.#batch.send(packet, 0, length, ipv4ToNumber(to.address), to.port);
+    else this.#socket!.send(packet, 0, length, to.port, to.address);
   }
 
   get closed(): boolean {
@@ -160,14 +211,15 @@ export class RtpPort {
 
   /**
    * Send the first `length` bytes of a ready-made RTP packet (header written by the caller) as they are:
-   * no copy, no sequence/timestamp of this port's own. dgram sends on the next tick, so the buffer must not
-   * be rewritten in the same synchronous run (a received datagram forwarded in place is always safe).
+   * no sequence/timestamp of this port's own. dgram sends on the next tick, so the buffer must not be
+   * rewritten in the same synchronous run (a received datagram forwarded in place is always safe); batched
+   * I/O copies it at once.
    */
   sendRaw(to: { address: string; port: number }, packet: Buffer, length = packet.length): void {
     if (this.#closed) return;
     this.stats.packetsOut++;
     this.stats.bytesOut += length;
-    this.#socket.send(packet, 0, length, to.port, to.address);
+    this.#write(packet, length, to);
   }
 
   /** Send a serialized RTCP (compound) packet on this port (rtcp-mux). */
@@ -175,7 +227,7 @@ export class RtpPort {
     if (this.#closed) return;
     this.stats.rtcpPacketsOut++;
     this.stats.rtcpBytesOut += length;
-    this.#socket.send(packet, 0, length, to.port, to.address);
+    this.#write(packet, length, to);
   }
 
   /**
@@ -191,12 +243,17 @@ export class RtpPort {
     this.#ts = (this.#ts + timestampStep) >>> 0;
     this.stats.packetsOut++;
     this.stats.bytesOut += packet.length;
-    this.#socket.send(packet, to.port, to.address);
+    this.#write(packet, packet.length, to);
   }
 
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
+    if (this.#batch !== null) {
+      this.#batch.close();
+      return Promise.resolve();
+    }
+    const socket = this.#socket!;
+    return new Promise((resolve) => socket.close(() => resolve()));
   }
 }
