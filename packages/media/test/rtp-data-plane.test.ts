@@ -18,14 +18,28 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
   }
 }
 
-async function pair(planes: { a: 'gwsim' | 'werift'; b: 'gwsim' | 'werift' }): Promise<{ a: WebRtcPeer; b: WebRtcPeer; answer: string }> {
-  const a = await WebRtcPeer.create({ address: A, name: 'a', dataPlane: planes.a });
-  const b = await WebRtcPeer.create({ address: B, name: 'b', dataPlane: planes.b });
+async function pair(planes: { a: 'gwsim' | 'werift'; b: 'gwsim' | 'werift' }, batchedIo = false): Promise<{ a: WebRtcPeer; b: WebRtcPeer; answer: string }> {
+  const a = await WebRtcPeer.create({ address: A, name: 'a', dataPlane: planes.a, batchedIo });
+  const b = await WebRtcPeer.create({ address: B, name: 'b', dataPlane: planes.b, batchedIo });
   open.push(a, b);
   const answer = await b.acceptOffer(await a.createOffer({ audio: true, video: true }));
   await a.acceptAnswer(answer);
   await Promise.all([a.waitConnected(5000), b.waitConnected(5000)]);
   return { a, b, answer };
+}
+
+/** A packet of a known SSRC whose authentication tag is wrong, sent from A to B's ICE port (from the answer). */
+async function sendForged(answer: string, ssrc: number): Promise<void> {
+  const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.24\.12 (\d+) typ host/.exec(answer)![1]);
+  const forged = Buffer.alloc(12 + 40, 0x5a);
+  forged[0] = 0x80;
+  forged[1] = 111;
+  forged.writeUInt16BE(4242, 2);
+  forged.writeUInt32BE(ssrc >>> 0, 8);
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, A, () => r()));
+  await new Promise<void>((r) => sock.send(forged, port, B, () => r()));
+  sock.close();
 }
 
 /** Collect what arrives on a track: payload text, sequence number, timestamp, marker. */
@@ -106,19 +120,29 @@ describe('RtpDataPlane (RTP off werift once DTLS is up)', () => {
     const track = a.track('audio')!;
     track.send(Buffer.from('first'), { timestampStep: 960 });
     await waitFor(() => atB.length === 1);
-    const port = Number(/a=candidate:\S+ 1 udp \d+ 127\.0\.24\.12 (\d+) typ host/.exec(answer)![1]);
-    const forged = Buffer.alloc(12 + 40, 0x5a);
-    forged[0] = 0x80;
-    forged[1] = 111;
-    forged.writeUInt16BE(4242, 2);
-    forged.writeUInt32BE(track.sender.ssrc >>> 0, 8);
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, A, () => r()));
-    sock.send(forged, port, B);
+    await sendForged(answer, track.sender.ssrc);
     await waitFor(() => (b.dataPlane as { dropped: number }).dropped === 1);
-    sock.close();
     track.send(Buffer.from('second'), { timestampStep: 960 });
     await waitFor(() => atB.length === 2);
     expect(atB.map((p) => p.text)).toEqual(['first', 'second']);
+  });
+
+  it('with batched UDP I/O: RTP both ways on the ICE socket it adopted, everything else still reaches werift', async () => {
+    const { a, b, answer } = await pair({ a: 'gwsim', b: 'gwsim' }, true);
+    for (const p of [a, b]) expect(p.dataPlane).toMatchObject({ path: 'gwsim', batchedIo: true });
+    for (const t of b.tracks) t.onRtp((p, track) => track.forward(p));
+    const back = collect(a.track('audio')!);
+    const audio = a.track('audio')!;
+    for (let i = 0; i < 100; i++) audio.send(Buffer.from(`batched-${i}`), { timestampStep: 960 });
+    await waitFor(() => back.length === 100);
+    expect(back.map((p) => p.text)).toEqual(Array.from({ length: 100 }, (_, i) => `batched-${i}`));
+    // werift's RTCP (receiver reports about a's stream, SRTCP) and ICE consent still go through werift
+    const reports: unknown[] = [];
+    (audio.sender as unknown as { onRtcp: { subscribe(fn: (p: unknown) => void): void } }).onRtcp.subscribe((p) => reports.push(p));
+    await waitFor(() => reports.length > 0, 4000);
+    // a forged packet is dropped on the batched path too
+    await sendForged(answer, audio.sender.ssrc);
+    await waitFor(() => (b.dataPlane as { dropped: number }).dropped === 1);
+    expect(a.state).toBe('connected');
   });
 });

@@ -13,19 +13,28 @@
  * and timestamp offsets, and the MID header extension (RFC 8843) when negotiated. What it does not do:
  * transport-wide congestion control and abs-send-time extensions, RTX/NACK retransmission history, RED.
  *
+ * Batched I/O (`batchedIo`, when the addon is available): the plane also takes the ICE socket's reading from
+ * libuv (Node's handle stops reading; the addon reads the same socket, duplicated, with recvmmsg) and writes
+ * its RTP with sendmmsg; datagrams that are not its RTP are copied and handed to werift as before. Closing gives
+ * the reading back to Node.
+ *
  * `attach` returns null when the connection is not one it can drive (ICE over TCP, an SRTP profile other than
  * AEAD_AES_128_GCM or AES_CM_128_HMAC_SHA1_80, a werift whose internals moved): werift's path stays.
  */
 import type { Socket } from 'node:dgram';
 import { ntpTime, type RTCPeerConnection } from 'werift';
 import { RTP_HEADER_BYTES } from '../rtp.ts';
+import { ipv4ToNumber, numberToIpv4, UdpBatchSocket } from '../udp-batch.ts';
 import { SrtpContext, srtpKeyLengths, srtpProfileName } from './srtp-context.ts';
 
 const MID_EXTENSION_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 /** Largest packet the scratch buffer frames (a UDP datagram on loopback can be larger; RTP from us is not). */
 const MAX_PACKET_BYTES = 65_507;
-/** How often the sender's NTP/RTP timestamp pair for werift's RTCP sender reports is refreshed. */
-const SR_CLOCK_REFRESH_MS = 50;
+/**
+ * How often the sender's NTP/RTP timestamp pair for werift's RTCP sender reports is refreshed: the pair describes
+ * one instant (both are set together), so an older pair is still exact; werift reports about once a second.
+ */
+const SR_CLOCK_REFRESH_MS = 250;
 
 /** The parts of werift's internals the data plane reads (werift 0.24.4), checked at attach time. */
 interface WeriftUdpTransport {
@@ -53,6 +62,32 @@ export interface WeriftSender {
   rtpTimestamp: number;
   ntpTimestamp: bigint;
   runRtcp(): Promise<void>;
+}
+
+/** Node's UDP handle behind a dgram socket (Node 20 internals), for batched I/O: its descriptor and reading switch. */
+interface NodeUdpHandle {
+  fd: number;
+  recvStart(): number;
+  recvStop(): number;
+}
+
+function nodeUdpHandle(socket: Socket): NodeUdpHandle | null {
+  const state = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
+  const handle = state === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: Partial<NodeUdpHandle> } | undefined>)[state]?.handle;
+  if (!handle || typeof handle.fd !== 'number' || handle.fd < 0 || typeof handle.recvStart !== 'function' || typeof handle.recvStop !== 'function') return null;
+  return handle as NodeUdpHandle;
+}
+
+/** The ICE socket read and written in batches (see the file comment). */
+interface BatchedIce {
+  readonly socket: UdpBatchSocket;
+  readonly handle: NodeUdpHandle;
+  readonly remoteIp: number;
+}
+
+export interface DataPlaneOptions {
+  /** Read and write the ICE socket with batched UDP I/O when the addon is available (IPv4 pairs only). */
+  readonly batchedIo?: boolean;
 }
 
 /** What a track gives the data plane: a sender to frame for, and where received packets go. */
@@ -101,9 +136,10 @@ export class RtpDataPlane {
   readonly #tracks = new Map<number, DataPlaneTrack>();
   readonly #outbound = new Map<DataPlaneTrack, Outbound>();
   readonly #scratch = Buffer.allocUnsafe(MAX_PACKET_BYTES);
+  readonly #batched: BatchedIce | null;
   #closed = false;
 
-  private constructor(out: SrtpContext, inbound: SrtpContext, transport: WeriftUdpTransport, remote: [string, number]) {
+  private constructor(out: SrtpContext, inbound: SrtpContext, transport: WeriftUdpTransport, remote: [string, number], batchedIo: boolean) {
     this.#out = out;
     this.#in = inbound;
     this.#transport = transport;
@@ -114,10 +150,35 @@ export class RtpDataPlane {
     transport.onData = (data, addr) => {
       if (!this.#receive(data)) this.#weriftOnData(data, addr);
     };
+    this.#batched = batchedIo ? this.#batch() : null;
+  }
+
+  /** Take the ICE socket's reading and RTP writing into batches, or null when this pair cannot. */
+  #batch(): BatchedIce | null {
+    const remoteIp = ipv4ToNumber(this.#remoteHost);
+    const handle = nodeUdpHandle(this.#socket);
+    if (!UdpBatchSocket.available || remoteIp < 0 || handle === null) return null;
+    let socket: UdpBatchSocket;
+    try {
+      socket = UdpBatchSocket.adopt(handle.fd);
+    } catch {
+      return null;
+    }
+    handle.recvStop();
+    socket.onMessage((data, ip, port) => {
+      // werift may keep what it is given (DTLS, STUN): it gets a copy of the shared receive area
+      if (!this.#receive(data)) this.#weriftOnData(Buffer.from(data), [numberToIpv4(ip), port]);
+    });
+    return { socket, handle, remoteIp };
+  }
+
+  /** Whether RTP and the ICE socket's reading go through batched UDP I/O. */
+  get batchedIo(): boolean {
+    return this.#batched !== null;
   }
 
   /** Take over the RTP path of a connected peer connection, or null when it cannot (see the file comment). */
-  static attach(pc: RTCPeerConnection): RtpDataPlane | null {
+  static attach(pc: RTCPeerConnection, options: DataPlaneOptions = {}): RtpDataPlane | null {
     const dtlsTransport = (pc as unknown as { dtlsTransports: WeriftDtlsTransport[] }).dtlsTransports?.[0];
     const dtls = dtlsTransport?.dtls;
     const profile = srtpProfileName(dtls?.srtp?.srtpProfile ?? -1);
@@ -128,7 +189,7 @@ export class RtpDataPlane {
     const keys = dtls.extractSessionKeys(key, salt);
     const out = new SrtpContext(profile, { masterKey: keys.localKey, masterSalt: keys.localSalt });
     const inbound = new SrtpContext(profile, { masterKey: keys.remoteKey, masterSalt: keys.remoteSalt });
-    return new RtpDataPlane(out, inbound, transport as WeriftUdpTransport, pair.remoteAddr);
+    return new RtpDataPlane(out, inbound, transport as WeriftUdpTransport, pair.remoteAddr, options.batchedIo === true);
   }
 
   get profile(): string {
@@ -158,7 +219,7 @@ export class RtpDataPlane {
     const payloadLength = end - start;
     const headerLength = o.header.length;
     const length = headerLength + payloadLength;
-    if (length > MAX_PACKET_BYTES) return false;
+    if (length + this.#out.overhead > MAX_PACKET_BYTES) return false;
     const packet = this.#scratch;
     o.header.copy(packet, 0);
     packet[1] = (marker ? 0x80 : 0) | pt;
@@ -167,8 +228,13 @@ export class RtpDataPlane {
     packet.writeUInt16BE(seq, 2);
     packet.writeUInt32BE(ts, 4);
     buffer.copy(packet, headerLength, start, end);
-    const protectedPacket = this.#out.protect(packet, length);
-    this.#socket.send(protectedPacket, this.#remotePort, this.#remoteHost);
+    const batched = this.#batched;
+    if (batched !== null) {
+      // the batch copies the datagram at once: protect in the scratch buffer, nothing allocated
+      batched.socket.send(packet, 0, this.#out.protectInPlace(packet, length), batched.remoteIp, this.#remotePort);
+    } else {
+      this.#socket.send(this.#out.protect(packet, length), this.#remotePort, this.#remoteHost); // dgram sends later: a buffer of its own
+    }
     this.counters.sent++;
     sender.packetCount = (sender.packetCount + 1) >>> 0;
     sender.octetCount = (sender.octetCount + payloadLength) >>> 0;
@@ -186,6 +252,14 @@ export class RtpDataPlane {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#batched !== null) {
+      this.#batched.socket.close();
+      try {
+        this.#batched.handle.recvStart(); // Node reads the socket again (werift may still be closing it)
+      } catch {
+        // the socket is already closed
+      }
+    }
     this.#transport.onData = this.#weriftOnData;
     this.#tracks.clear();
     this.#outbound.clear();

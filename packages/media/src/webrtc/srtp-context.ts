@@ -6,10 +6,12 @@
  * Where the time goes (bench/srtp.ts): node:crypto has no reusable GCM context, so GCM costs one
  * createCipheriv per packet. For AES-CM a single long-lived AES-128-ECB cipher turns the packet's counter
  * blocks (§4.1.1) into keystream in one update() call, about half the cost of a per-packet AES-CTR cipher;
- * the counter blocks are written in place into a scratch buffer through a 32-bit view.
+ * the counter blocks are written in place into a scratch buffer through a 32-bit view. With the media fast
+ * path's addon (native.ts) GCM uses one OpenSSL context per key instead, reused for every packet.
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type Cipher, type KeyObject } from 'node:crypto';
 import { GwsimError } from '@gwsim/common';
+import { fastpath } from '../native.ts';
 
 export type SrtpProfileName = 'AEAD_AES_128_GCM' | 'AES_CM_128_HMAC_SHA1_80';
 
@@ -187,8 +189,14 @@ export class SrtpContext {
   readonly profile: SrtpProfileName;
   /** Bytes protect() adds (16 for GCM, 10 for CM_80). */
   readonly overhead: number;
+  /** Whether GCM runs on the addon's reusable OpenSSL context (false: node:crypto, or the CM profile). */
+  get nativeCipher(): boolean {
+    return this.gcmNative !== null;
+  }
 
   private readonly gcm: boolean;
+  /** GCM with the addon: its reusable OpenSSL context for this key (null: node:crypto per packet). */
+  private readonly gcmNative: object | null;
   private readonly cipherKey: KeyObject;
   private readonly salt: Buffer;
   private readonly authKey: Buffer;
@@ -225,6 +233,7 @@ export class SrtpContext {
       throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `${profile} session keys must be ${lengths.key}/${lengths.salt} bytes${this.gcm ? '' : ' with a 20-byte auth key'}`);
     }
     this.cipherKey = createSecretKey(Buffer.from(session.cipherKey));
+    this.gcmNative = this.gcm && fastpath.addon !== null ? fastpath.addon.gcmKey(new Uint8Array(session.cipherKey)) : null;
     this.salt = Buffer.from(session.cipherSalt);
     this.authKey = Buffer.from(session.authKey ?? Buffer.alloc(0));
     this.seqMask = new Int32Array(new Uint8Array([0xff, 0xff, 0, 0]).buffer)[0]!;
@@ -242,23 +251,16 @@ export class SrtpContext {
    * the ROC it had and does not move the counter back.
    */
   protect(rtp: Buffer, length = rtp.length): Buffer {
-    const headerLength = length <= rtp.length ? rtpHeaderLength(rtp, length) : -1;
-    if (headerLength < 0) {
-      throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `SRTP protect: not an RTP v2 packet of ${length} bytes (buffer ${rtp.length})`);
-    }
+    const headerLength = this.checkedHeaderLength(rtp, length);
     const seq = (rtp[2]! << 8) | rtp[3]!;
     const ssrc = rtp.readUInt32BE(8);
-    let stream = this.sent.get(ssrc);
-    let index = seq;
-    if (stream === undefined) {
-      stream = new SentStream(seq);
-      this.sent.set(ssrc, stream);
-    } else {
-      index = estimateIndex(stream.index, seq);
-      if (index > stream.index) stream.index = index;
-    }
-    const roc = Math.floor(index / SEQ_RANGE);
+    const roc = this.sentRoc(ssrc, seq);
     const out = Buffer.allocUnsafe(length + this.overhead);
+    if (this.gcmNative !== null) {
+      rtp.copy(out, 0, 0, length);
+      fastpath.addon!.gcmSeal(this.gcmNative, out, headerLength, length, this.gcmIv(ssrc, roc, seq));
+      return out;
+    }
     if (this.gcm) {
       rtp.copy(out, 0, 0, headerLength);
       const cipher = createCipheriv('aes-128-gcm', this.cipherKey, this.gcmIv(ssrc, roc, seq), GCM_OPTIONS);
@@ -274,6 +276,46 @@ export class SrtpContext {
     writeUint32(out, length, roc);
     createHmac('sha1', this.authKey).update(out.subarray(0, length + 4)).digest().copy(out, length, 0, CM_TAG_BYTES);
     return out;
+  }
+
+  /**
+   * `protect` into the packet's own buffer, which must have `overhead` bytes to spare after `length`; returns the
+   * SRTP length. Nothing is allocated with the addon's GCM (the forwarding path); otherwise it is protect + copy.
+   */
+  protectInPlace(rtp: Buffer, length: number): number {
+    if (rtp.length < length + this.overhead) {
+      throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `SRTP protectInPlace: ${length} bytes + ${this.overhead} of tag do not fit a ${rtp.length}-byte buffer`);
+    }
+    if (this.gcmNative === null) {
+      const out = this.protect(rtp, length);
+      out.copy(rtp, 0);
+      return out.length;
+    }
+    const headerLength = this.checkedHeaderLength(rtp, length);
+    const seq = (rtp[2]! << 8) | rtp[3]!;
+    const ssrc = rtp.readUInt32BE(8);
+    fastpath.addon!.gcmSeal(this.gcmNative, rtp, headerLength, length, this.gcmIv(ssrc, this.sentRoc(ssrc, seq), seq));
+    return length + GCM_TAG_BYTES;
+  }
+
+  private checkedHeaderLength(rtp: Buffer, length: number): number {
+    const headerLength = length <= rtp.length ? rtpHeaderLength(rtp, length) : -1;
+    if (headerLength < 0) {
+      throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `SRTP protect: not an RTP v2 packet of ${length} bytes (buffer ${rtp.length})`);
+    }
+    return headerLength;
+  }
+
+  /** The ROC of a packet being sent, moving the stream's highest index forward (never back). */
+  private sentRoc(ssrc: number, seq: number): number {
+    const stream = this.sent.get(ssrc);
+    if (stream === undefined) {
+      this.sent.set(ssrc, new SentStream(seq));
+      return 0;
+    }
+    const index = estimateIndex(stream.index, seq);
+    if (index > stream.index) stream.index = index;
+    return Math.floor(index / SEQ_RANGE);
   }
 
   /**
@@ -297,7 +339,9 @@ export class SrtpContext {
       if (back >= REPLAY_WINDOW || (back >= 0 && stream.seen(back))) return SRTP_ERRORS.REPLAY;
     }
     const roc = Math.floor(index / SEQ_RANGE);
-    if (this.gcm) {
+    if (this.gcmNative !== null) {
+      if (!fastpath.addon!.gcmOpen(this.gcmNative, srtp, headerLength, length, this.gcmIv(ssrc, roc, seq))) return SRTP_ERRORS.AUTH;
+    } else if (this.gcm) {
       const decipher = createDecipheriv('aes-128-gcm', this.cipherKey, this.gcmIv(ssrc, roc, seq), GCM_OPTIONS);
       decipher.setAuthTag(srtp.subarray(length));
       decipher.setAAD(srtp.subarray(0, headerLength));

@@ -22,6 +22,12 @@ export interface WebRtcPeerOptions {
    * per-packet objects); `werift`, werift's own RTP path (the baseline benchmarks compare against).
    */
   readonly dataPlane?: 'gwsim' | 'werift';
+  /**
+   * With the `gwsim` data plane: read and write the ICE socket in batches (recvmmsg/sendmmsg, UdpBatchSocket)
+   * when the addon is available. Default false. Received RTP handed to tracks is then a view into a shared
+   * area, valid until the listener returns (RtpView listeners must copy what they keep).
+   */
+  readonly batchedIo?: boolean;
   /** A name for log lines ("meet:join 0190…"). */
   readonly name?: string;
   readonly logger?: Logger;

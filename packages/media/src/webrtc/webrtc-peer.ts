@@ -36,6 +36,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   readonly #log: Logger;
   readonly #tracks = new Map<RTCRtpTransceiver, WebRtcTrack>();
   readonly #useDataPlane: boolean;
+  readonly #batchedIo: boolean;
   #plane: RtpDataPlane | null = null;
   #role: WebRtcRole | undefined;
   #lastState: WebRtcPeerState = 'new';
@@ -48,6 +49,7 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
     this.#log = options.logger ?? silentLogger;
     this.#stun = stun;
     this.#useDataPlane = (options.dataPlane ?? 'gwsim') === 'gwsim';
+    this.#batchedIo = options.batchedIo === true;
     this.#pc = new RTCPeerConnection(loopbackPeerConfig({ address: options.address, stunUrl: stun.url, videoCodecs: options.videoCodecs }));
     const connected = () => this.#pc.connectionState === 'connected';
     this.#pc.onTransceiverAdded.subscribe((t) => {
@@ -88,9 +90,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   }
 
   /** Which path carries RTP: our data plane (with its SRTP profile) or werift's. */
-  get dataPlane(): { path: 'gwsim'; profile: string; sent: number; received: number; dropped: number } | { path: 'werift' } {
+  get dataPlane(): { path: 'gwsim'; profile: string; batchedIo: boolean; sent: number; received: number; dropped: number } | { path: 'werift' } {
     const plane = this.#plane;
-    return plane ? { path: 'gwsim', profile: plane.profile, ...plane.counters } : { path: 'werift' };
+    return plane ? { path: 'gwsim', profile: plane.profile, batchedIo: plane.batchedIo, ...plane.counters } : { path: 'werift' };
   }
 
   get closed(): boolean {
@@ -188,13 +190,13 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
 
   #attachDataPlane(): void {
     if (!this.#useDataPlane || this.#plane !== null || this.closed) return;
-    this.#plane = RtpDataPlane.attach(this.#pc);
+    this.#plane = RtpDataPlane.attach(this.#pc, { batchedIo: this.#batchedIo });
     if (this.#plane === null) {
       this.#log.warn('webrtc RTP stays on werift: the connection is not one the data plane drives', { peer: this.name });
       return;
     }
     for (const track of this.#tracks.values()) track.useDataPlane(this.#plane);
-    this.#log.debug('webrtc data plane', { peer: this.name, profile: this.#plane.profile });
+    this.#log.debug('webrtc data plane', { peer: this.name, profile: this.#plane.profile, batchedIo: this.#plane.batchedIo });
   }
 
   #setState(state: WebRtcPeerState): void {
