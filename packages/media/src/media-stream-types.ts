@@ -33,6 +33,8 @@ export interface MediaSessionOptions {
   /** SDES CNAME (default `gwsim-<random>@<address>`). */
   readonly cname?: string;
   readonly name?: string;
+  /** Batched UDP I/O for the session's RTP ports (RtpPortOptions.batchedIo) when available. Default true. */
+  readonly batchedIo?: boolean;
 }
 
 export interface Endpoint {

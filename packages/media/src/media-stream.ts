@@ -133,7 +133,7 @@ export class MediaSession {
     if (!Number.isFinite(interval) || interval < 0) throw new ConfigError('rtcpIntervalMs', `must be a number of ms ≥ 0, got ${interval}`);
     const ports = new Map<StreamName, RtpPort>();
     try {
-      for (const n of new Set(names)) ports.set(n, await RtpPort.open(options.address));
+      for (const n of new Set(names)) ports.set(n, await RtpPort.open(options.address, { batchedIo: options.batchedIo ?? true }));
       return new MediaSession(options, ports);
     } catch (err) {
       await Promise.all([...ports.values()].map((p) => p.close()));

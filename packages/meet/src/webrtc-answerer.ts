@@ -139,7 +139,7 @@ export class WebRtcAnswerer {
   }
 
   async #answerAndJoin(secret: string, request: JoinRequest, offer: string): Promise<MediaJoinOutcome> {
-    const peer = await WebRtcPeer.create({ address: this.address, name: 'meet', logger: this.#log });
+    const peer = await WebRtcPeer.create({ address: this.address, name: 'meet', batchedIo: true, logger: this.#log });
     let sdpAnswer: string;
     try {
       sdpAnswer = await this.#withDeadline(peer.acceptOffer(offer));

@@ -16,6 +16,7 @@ export interface CallBridgeSetup {
   /** The node's RTP ports for the call. */
   readonly media: Pick<CallMedia, 'rtp' | 'videoRtp' | 'contentRtp'>;
   readonly name?: string;
+  readonly batchedIo?: boolean;
   readonly logger?: Logger;
 }
 
@@ -43,5 +44,5 @@ export function bridgeStreams(setup: Pick<CallBridgeSetup, 'offer' | 'answer' | 
 }
 
 export function openCallBridge(setup: CallBridgeSetup): Promise<CallBridge> {
-  return CallBridge.open({ address: setup.address, streams: bridgeStreams(setup), name: setup.name, logger: setup.logger });
+  return CallBridge.open({ address: setup.address, streams: bridgeStreams(setup), name: setup.name, batchedIo: setup.batchedIo, logger: setup.logger });
 }

@@ -49,6 +49,8 @@ export interface CallBridgeOptions {
   readonly address: string;
   readonly streams: Partial<Record<BridgeStreamName, BridgeStreamSpec>>;
   readonly name?: string;
+  /** Batched UDP I/O on the WebRTC leg's ICE socket (WebRtcPeerOptions.batchedIo). */
+  readonly batchedIo?: boolean;
   readonly logger?: Logger;
 }
 
@@ -113,7 +115,7 @@ export class CallBridge {
       if (spec) streams.set(name, new BridgeStream(name, spec));
     }
     if (!streams.has('audio') && !streams.has('video')) throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', 'a bridge needs an audio or a video stream');
-    const peer = await WebRtcPeer.create({ address: options.address, name: options.name ?? 'node-bridge', logger: options.logger });
+    const peer = await WebRtcPeer.create({ address: options.address, name: options.name ?? 'node-bridge', batchedIo: options.batchedIo, logger: options.logger });
     try {
       // `content` asks for a second video section; peers that do not know it ignore it (see file comment).
       const offerOptions: WebRtcOfferOptions & { content?: boolean } = { audio: streams.has('audio'), video: streams.has('video') || streams.has('content'), content: streams.has('content') };

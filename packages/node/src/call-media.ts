@@ -89,6 +89,8 @@ export interface CallMediaOptions {
   address: string;
   ticker: MediaTicker;
   content?: boolean;
+  /** Batched UDP I/O for the RTP ports and the bridge's WebRTC leg (ConferencingNodeOptions.batchedIo). */
+  batchedIo?: boolean;
   logger?: Logger;
 }
 
@@ -110,6 +112,7 @@ export class CallMedia implements CallMediaHandle {
   readonly remote: { address: string; port: number } | null;
   readonly telephoneEventPt: number | null;
   readonly #address: string;
+  readonly #batchedIo: boolean;
   readonly #offer: SessionDescription;
   readonly #ticker: MediaTicker;
   readonly #log: Logger;
@@ -126,6 +129,7 @@ export class CallMedia implements CallMediaHandle {
 
   private constructor(rtp: RtpPort, videoRtp: RtpPort | null, contentRtp: RtpPort | null, offer: SessionDescription, options: CallMediaOptions) {
     this.#address = options.address;
+    this.#batchedIo = options.batchedIo === true;
     this.#offer = offer;
     this.#ticker = options.ticker;
     this.#log = options.logger ?? silentLogger;
@@ -150,7 +154,8 @@ export class CallMedia implements CallMediaHandle {
     const { address } = options;
     const wantsVideo = offer.media.some((m) => m.type === 'video' && m.port > 0);
     const wantsContent = options.content === true && offer.media.some((m) => m.port > 0 && isSlides(m));
-    const [audio, video, content] = await Promise.all([RtpPort.open(address), wantsVideo ? RtpPort.open(address) : null, wantsContent ? RtpPort.open(address) : null]);
+    const io = { batchedIo: options.batchedIo === true };
+    const [audio, video, content] = await Promise.all([RtpPort.open(address, io), wantsVideo ? RtpPort.open(address, io) : null, wantsContent ? RtpPort.open(address, io) : null]);
     return new CallMedia(audio, video, content, offer, options);
   }
 
@@ -207,7 +212,7 @@ export class CallMedia implements CallMediaHandle {
   async openBridge(answer: SessionDescription, name: string): Promise<string> {
     if (this.#closed) throw new GwsimError('GWSIM_ERR_CLOSED', 'call media closed');
     if (this.#bridge) throw new GwsimError('GWSIM_ERR_ILLEGAL_STATE', 'a bridge is already open');
-    const bridge = await openCallBridge({ address: this.#address, offer: this.#offer, answer, media: this, name, logger: this.#log });
+    const bridge = await openCallBridge({ address: this.#address, offer: this.#offer, answer, media: this, name, batchedIo: this.#batchedIo, logger: this.#log });
     if (this.#closed) {
       // the call ended while the peer was being set up
       await bridge.close();

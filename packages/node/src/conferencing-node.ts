@@ -53,6 +53,12 @@ export interface ConferencingNodeOptions {
    * the media runs on the node's own thread. See the README's "Threading".
    */
   mediaWorkers?: number;
+  /**
+   * Read and write the media sockets (RTP ports, the WebRTC leg's ICE socket) in batches with recvmmsg/sendmmsg
+   * (UdpBatchSocket, the native addon in packages/media/native) when the addon is available; node:dgram otherwise.
+   * Default true. See the README's "Batched UDP I/O".
+   */
+  batchedIo?: boolean;
   /** Virtual Reception inter-digit timeout (default 5000 ms). */
   receptionDigitTimeoutMs?: number;
   overload?: OverloadOptions;
@@ -164,7 +170,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
       this.#openMedia = (id, offer, o) => mediaPool.open(id, offer, o);
     } else {
       const ticker = new MediaTicker(options.media ?? true);
-      this.#openMedia = (_id, offer, o) => CallMedia.open(offer, { address: options.address, ticker, content: o.content, logger: this.#logger });
+      this.#openMedia = (_id, offer, o) => CallMedia.open(offer, { address: options.address, ticker, content: o.content, batchedIo: options.batchedIo ?? true, logger: this.#logger });
     }
     this.metrics = new NodeMetrics({
       active: () => this.#active.size,
@@ -189,7 +195,7 @@ export class ConferencingNode extends TypedEmitter<ConferencingNodeEvents> {
     const uas: UserAgent[] = [];
     try {
       // the workers are ready before the node listens: the first INVITE already has somewhere to put its media
-      if (mediaWorkers > 0) mediaPool = await MediaWorkerPool.start({ workers: mediaWorkers, address: options.address, media: options.media ?? true, logger: (options.logger ?? silentLogger).child(options.name) });
+      if (mediaWorkers > 0) mediaPool = await MediaWorkerPool.start({ workers: mediaWorkers, address: options.address, media: options.media ?? true, batchedIo: options.batchedIo ?? true, logger: (options.logger ?? silentLogger).child(options.name) });
       for (const [i, spec] of specs.entries()) {
         const transport = await openTransport(options.address, spec, `listeners[${i}]`);
         // One user agent per listening point; every one hands its requests to the same node.

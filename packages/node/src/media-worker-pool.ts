@@ -32,6 +32,8 @@ export interface MediaWorkerPoolOptions {
   address: string;
   /** false: signalling-only (the players send nothing). */
   media: boolean;
+  /** Batched UDP I/O for the calls' sockets (ConferencingNodeOptions.batchedIo; default true). */
+  batchedIo?: boolean;
   logger: Logger;
 }
 
@@ -73,7 +75,7 @@ class MediaWorker {
   constructor(index: number, options: MediaWorkerPoolOptions) {
     this.index = index;
     this.log = options.logger.child(`media-worker-${index}`);
-    const init: MediaWorkerInit = { address: options.address, media: options.media };
+    const init: MediaWorkerInit = { address: options.address, media: options.media, batchedIo: options.batchedIo ?? true };
     this.worker = startTsWorker(new URL('./media-worker.ts', import.meta.url), { workerData: init });
     this.threadId = this.worker.threadId;
     let ready!: () => void;

@@ -14,6 +14,8 @@ export interface MediaWorkerInit {
   address: string;
   /** false: signalling-only node (the player sends nothing). */
   media: boolean;
+  /** Batched UDP I/O for the calls' sockets (ConferencingNodeOptions.batchedIo). */
+  batchedIo: boolean;
 }
 
 export type MediaOp =

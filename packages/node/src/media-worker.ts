@@ -54,7 +54,7 @@ async function run(m: MediaOp): Promise<MediaOpResult[MediaOp['op']]> {
   switch (m.op) {
     case 'open': {
       if (calls.has(m.call)) throw new GwsimError('GWSIM_ERR_ILLEGAL_STATE', `call ${m.call} already has media`);
-      const media = await CallMedia.open(m.offer, { address: init.address, ticker, content: m.content, logger: log });
+      const media = await CallMedia.open(m.offer, { address: init.address, ticker, content: m.content, batchedIo: init.batchedIo, logger: log });
       calls.set(m.call, media);
       return media.ports;
     }
