@@ -550,30 +550,40 @@ static napi_value gcm_create(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-/* Shared by seal and open: the key, the packet (header = AAD, then payload, then the 16-byte tag) and the IV. */
-static gcm_key *gcm_args(napi_env env, napi_callback_info info, uint8_t **packet, uint32_t *header, uint32_t *length, uint8_t **iv) {
-  size_t argc = 5;
-  napi_value argv[5];
+/*
+ * Shared by seal and open: the key, the packet (header = AAD, then payload, then the 16-byte tag), the IV, and an
+ * optional second AAD part that follows the header in the AAD (SRTCP's E flag and index, RFC 7714 §9.3).
+ */
+static gcm_key *gcm_args(napi_env env, napi_callback_info info, uint8_t **packet, uint32_t *header, uint32_t *length, uint8_t **iv, uint8_t **aad2,
+                         size_t *aad2_length) {
+  size_t argc = 6;
+  napi_value argv[6];
   gcm_key *k = NULL;
   size_t packet_size, iv_size;
+  napi_valuetype extra = napi_undefined;
+  *aad2 = NULL;
+  *aad2_length = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5 || napi_get_value_external(env, argv[0], (void **)&k) != napi_ok ||
       k == NULL || !bytes(env, argv[1], packet, &packet_size) || napi_get_value_uint32(env, argv[2], header) != napi_ok ||
       napi_get_value_uint32(env, argv[3], length) != napi_ok || !bytes(env, argv[4], iv, &iv_size) || iv_size != 12 || *header > *length ||
-      (size_t)*length + 16 > packet_size || *length > INT32_MAX - 16) {
-    napi_throw_type_error(env, "GWSIM_ERR_INVALID_ARGUMENT", "fastpath gcm(key, packet, headerLength, length, iv): packet too short for length + tag, or a bad argument");
+      (size_t)*length + 16 > packet_size || *length > INT32_MAX - 16 || (argc > 5 && napi_typeof(env, argv[5], &extra) != napi_ok) ||
+      (extra != napi_undefined && (!bytes(env, argv[5], aad2, aad2_length) || *aad2_length > 64))) {
+    napi_throw_type_error(env, "GWSIM_ERR_INVALID_ARGUMENT", "fastpath gcm(key, packet, headerLength, length, iv, aad2?): packet too short for length + tag, or a bad argument");
     return NULL;
   }
   return k;
 }
 
-/* gcmSeal(key, packet, headerLength, length, iv): encrypts packet[headerLength, length) in place, tag at [length, length + 16) */
+/* gcmSeal(key, packet, headerLength, length, iv, aad2?): encrypts packet[headerLength, length) in place, tag at [length, length + 16) */
 static napi_value gcm_seal(napi_env env, napi_callback_info info) {
-  uint8_t *p, *iv;
+  uint8_t *p, *iv, *aad2;
+  size_t aad2_length;
   uint32_t header, length;
   int out;
-  gcm_key *k = gcm_args(env, info, &p, &header, &length, &iv);
+  gcm_key *k = gcm_args(env, info, &p, &header, &length, &iv, &aad2, &aad2_length);
   if (k == NULL) return NULL;
   if (EVP_EncryptInit_ex(k->seal, NULL, NULL, NULL, iv) != 1 || (header > 0 && EVP_EncryptUpdate(k->seal, NULL, &out, p, (int)header) != 1) ||
+      (aad2_length > 0 && EVP_EncryptUpdate(k->seal, NULL, &out, aad2, (int)aad2_length) != 1) ||
       (length > header && EVP_EncryptUpdate(k->seal, p + header, &out, p + header, (int)(length - header)) != 1) ||
       EVP_EncryptFinal_ex(k->seal, p + length, &out) != 1 || EVP_CIPHER_CTX_ctrl(k->seal, EVP_CTRL_GCM_GET_TAG, 16, p + length) != 1) {
     napi_throw_error(env, "GWSIM_ERR_NATIVE", "fastpath gcmSeal: OpenSSL failed");
@@ -583,18 +593,20 @@ static napi_value gcm_seal(napi_env env, napi_callback_info info) {
 }
 
 /*
- * gcmOpen(key, packet, headerLength, length, iv) → true when the tag at [length, length + 16) is authentic; the
+ * gcmOpen(key, packet, headerLength, length, iv, aad2?) → true when the tag at [length, length + 16) is authentic; the
  * payload [headerLength, length) is then decrypted in place. On false the packet is as it was (GCM's keystream
  * is applied a second time, which restores the ciphertext).
  */
 static napi_value gcm_open(napi_env env, napi_callback_info info) {
-  uint8_t *p, *iv;
+  uint8_t *p, *iv, *aad2;
+  size_t aad2_length;
   uint32_t header, length;
   int out;
   napi_value result;
-  gcm_key *k = gcm_args(env, info, &p, &header, &length, &iv);
+  gcm_key *k = gcm_args(env, info, &p, &header, &length, &iv, &aad2, &aad2_length);
   if (k == NULL) return NULL;
   int ok = EVP_DecryptInit_ex(k->open, NULL, NULL, NULL, iv) == 1 && (header == 0 || EVP_DecryptUpdate(k->open, NULL, &out, p, (int)header) == 1) &&
+           (aad2_length == 0 || EVP_DecryptUpdate(k->open, NULL, &out, aad2, (int)aad2_length) == 1) &&
            (length == header || EVP_DecryptUpdate(k->open, p + header, &out, p + header, (int)(length - header)) == 1) &&
            EVP_CIPHER_CTX_ctrl(k->open, EVP_CTRL_GCM_SET_TAG, 16, p + length) == 1 && EVP_DecryptFinal_ex(k->open, p + length, &out) == 1;
   if (!ok && length > header && EVP_DecryptInit_ex(k->open, NULL, NULL, NULL, iv) == 1) {

@@ -15,8 +15,9 @@ export interface FastpathAddon {
   close(handle: object): void;
   flush(count: number): number;
   gcmKey(key: Uint8Array): object;
-  gcmSeal(key: object, packet: Uint8Array, headerLength: number, length: number, iv: Uint8Array): void;
-  gcmOpen(key: object, packet: Uint8Array, headerLength: number, length: number, iv: Uint8Array): boolean;
+  /** AAD: packet[0, headerLength) then `aad2` (SRTCP's E‖index); encrypts [headerLength, length) in place, tag at length. */
+  gcmSeal(key: object, packet: Uint8Array, headerLength: number, length: number, iv: Uint8Array, aad2?: Uint8Array): void;
+  gcmOpen(key: object, packet: Uint8Array, headerLength: number, length: number, iv: Uint8Array, aad2?: Uint8Array): boolean;
 }
 
 function load(): { addon: FastpathAddon | null; reason: string } {

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebRtcPeer, type WebRtcTrack } from '../src/index.ts';
+import { WebRtcPeer, type DataPlaneStatus, type WebRtcTrack } from '../src/index.ts';
 
 const A = '127.0.24.11';
 const B = '127.0.24.12';
@@ -40,6 +40,11 @@ async function sendForged(answer: string, ssrc: number): Promise<void> {
   await new Promise<void>((r) => sock.bind(0, A, () => r()));
   await new Promise<void>((r) => sock.send(forged, port, B, () => r()));
   sock.close();
+}
+
+/** werift's RTCP events of a track's sender (receiver reports about what it sends). */
+function rtcpOf(track: WebRtcTrack): { subscribe(fn: (p: unknown) => void): void } {
+  return (track.sender as unknown as { onRtcp: { subscribe(fn: (p: unknown) => void): void } }).onRtcp;
 }
 
 /** Collect what arrives on a track: payload text, sequence number, timestamp, marker. */
@@ -112,6 +117,15 @@ describe('RtpDataPlane (RTP off werift once DTLS is up)', () => {
     await waitFor(() => atB.length === 30 && atA.length === 30);
     expect(atB.map((p) => p.text)).toEqual(Array.from({ length: 30 }, (_, i) => `ab-${i}`));
     expect(atA.map((p) => p.text)).toEqual(Array.from({ length: 30 }, (_, i) => `ba-${i}`));
+    // SRTCP both ways between our plane's contexts and werift's: each sender hears receiver reports
+    const reports = { a: 0, b: 0 };
+    rtcpOf(a.track('audio')!).subscribe(() => reports.a++);
+    rtcpOf(b.track('audio')!).subscribe(() => reports.b++);
+    await waitFor(() => reports.a > 0 && reports.b > 0, 4000);
+    const ours = (planes.a === 'gwsim' ? a : b).dataPlane as DataPlaneStatus;
+    expect(ours).toMatchObject({ srtcp: true, rtcpDropped: 0 });
+    expect(ours.rtcpSent).toBeGreaterThan(0);
+    expect(ours.rtcpReceived).toBeGreaterThan(0);
   });
 
   it('drops a forged packet of a known SSRC (authentication fails) and keeps delivering genuine ones', async () => {
@@ -138,7 +152,7 @@ describe('RtpDataPlane (RTP off werift once DTLS is up)', () => {
     expect(back.map((p) => p.text)).toEqual(Array.from({ length: 100 }, (_, i) => `batched-${i}`));
     // werift's RTCP (receiver reports about a's stream, SRTCP) and ICE consent still go through werift
     const reports: unknown[] = [];
-    (audio.sender as unknown as { onRtcp: { subscribe(fn: (p: unknown) => void): void } }).onRtcp.subscribe((p) => reports.push(p));
+    rtcpOf(audio).subscribe((p) => reports.push(p));
     await waitFor(() => reports.length > 0, 4000);
     // a forged packet is dropped on the batched path too
     await sendForged(answer, audio.sender.ssrc);

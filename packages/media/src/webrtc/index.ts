@@ -16,7 +16,7 @@ export {
 } from './webrtc-peer-types.ts';
 export { RtpView, WebRtcTrack, type RtpListener, type SendOptions } from './webrtc-track.ts';
 export { RtpDataPlane } from './rtp-data-plane.ts';
-export { WebRtcPeer } from './webrtc-peer.ts';
+export { WebRtcPeer, type DataPlaneStatus } from './webrtc-peer.ts';
 export { checkWebRtcOffer, WEBRTC_PROFILE, type OfferCheck } from './offer-check.ts';
 export {
   DEFAULT_SYNTHETIC_INTERVAL_MS,
@@ -33,3 +33,4 @@ export {
   type SyntheticOptions,
 } from './media-loops.ts';
 export { deriveSrtpSessionKeys, SRTP_ERRORS, SrtpContext, srtpKeyLengths, srtpProfileName, type SrtpContextDump, type SrtpErrorCode, type SrtpMasterKeys, type SrtpProfileName, type SrtpSessionKeys, type SrtpStreamDump } from './srtp-context.ts';
+export { SRTCP_NOT_ENCRYPTED, SrtcpContext } from './srtcp-context.ts';

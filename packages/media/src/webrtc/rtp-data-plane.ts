@@ -13,6 +13,11 @@
  * and timestamp offsets, and the MID header extension (RFC 8843) when negotiated. What it does not do:
  * transport-wide congestion control and abs-send-time extensions, RTX/NACK retransmission history, RED.
  *
+ * SRTCP (AEAD_AES_128_GCM with the fast path's addon): the plane also protects what werift's RTCP senders send
+ * (it replaces the DTLS transport's `sendRtcp`) and unprotects received SRTCP, handing the reports to werift's
+ * RTCP router as werift's own path would: werift still builds and reads every report, only its per-packet
+ * cipher objects and dgram sends are gone.
+ *
  * Batched I/O (`batchedIo`, when the addon is available): the plane also takes the ICE socket's reading from
  * libuv (Node's handle stops reading; the addon reads the same socket, duplicated, with recvmmsg) and writes
  * its RTP with sendmmsg; datagrams that are not its RTP are copied and handed to werift as before. Closing gives
@@ -22,9 +27,10 @@
  * AEAD_AES_128_GCM or AES_CM_128_HMAC_SHA1_80, a werift whose internals moved): werift's path stays.
  */
 import type { Socket } from 'node:dgram';
-import { ntpTime, type RTCPeerConnection } from 'werift';
+import { ntpTime, RtcpPacketConverter, type RTCPeerConnection } from 'werift';
 import { RTP_HEADER_BYTES } from '../rtp.ts';
 import { ipv4ToNumber, numberToIpv4, UdpBatchSocket } from '../udp-batch.ts';
+import { SRTCP_NOT_ENCRYPTED, SrtcpContext } from './srtcp-context.ts';
 import { SrtpContext, srtpKeyLengths, srtpProfileName } from './srtp-context.ts';
 
 const MID_EXTENSION_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
@@ -45,8 +51,13 @@ interface WeriftPair {
   protocol: { transport?: Partial<WeriftUdpTransport> };
   remoteAddr: [string, number];
 }
+interface WeriftRtcpPacket {
+  serialize(): Buffer;
+}
 interface WeriftDtlsTransport {
   srtpStarted: boolean;
+  sendRtcp(packets: WeriftRtcpPacket[]): Promise<unknown>;
+  onRtcp: { execute(packet: unknown): void };
   dtls?: { srtp?: { srtpProfile?: number }; extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer } };
   iceTransport: { connection: { nominated?: WeriftPair } };
 }
@@ -98,6 +109,13 @@ export interface DataPlaneTrack {
   receiveRaw(buffer: Buffer, length: number): void;
 }
 
+/** SRTCP both ways and the DTLS transport whose RTCP it carries. */
+interface RtcpPath {
+  readonly out: SrtcpContext;
+  readonly in: SrtcpContext;
+  readonly dtls: WeriftDtlsTransport;
+}
+
 /** The per-track header template and sender state. */
 class Outbound {
   readonly sender: WeriftSender;
@@ -124,10 +142,12 @@ class Outbound {
 }
 
 export class RtpDataPlane {
-  /** Packets this plane protected and sent / unprotected and delivered, and received packets it dropped. */
-  readonly counters = { sent: 0, received: 0, dropped: 0 };
+  /** RTP packets this plane protected and sent / unprotected and delivered / dropped; the same for SRTCP compounds. */
+  readonly counters = { sent: 0, received: 0, dropped: 0, rtcpSent: 0, rtcpReceived: 0, rtcpDropped: 0 };
   readonly #out: SrtpContext;
   readonly #in: SrtpContext;
+  /** SRTCP on the addon, or null (werift keeps SRTCP: CM profile, no addon). */
+  readonly #rtcp: RtcpPath | null;
   readonly #socket: Socket;
   readonly #remotePort: number;
   readonly #remoteHost: string;
@@ -139,9 +159,10 @@ export class RtpDataPlane {
   readonly #batched: BatchedIce | null;
   #closed = false;
 
-  private constructor(out: SrtpContext, inbound: SrtpContext, transport: WeriftUdpTransport, remote: [string, number], batchedIo: boolean) {
+  private constructor(out: SrtpContext, inbound: SrtpContext, rtcp: RtcpPath | null, transport: WeriftUdpTransport, remote: [string, number], batchedIo: boolean) {
     this.#out = out;
     this.#in = inbound;
+    this.#rtcp = rtcp;
     this.#transport = transport;
     this.#socket = transport.socket;
     this.#remoteHost = remote[0];
@@ -151,6 +172,45 @@ export class RtpDataPlane {
       if (!this.#receive(data)) this.#weriftOnData(data, addr);
     };
     this.#batched = batchedIo ? this.#batch() : null;
+    // werift's RTCP senders (SR, RR, NACK, PLI) call this; an own property shadows the prototype's until close
+    if (rtcp !== null) rtcp.dtls.sendRtcp = (packets) => Promise.resolve(this.#sendRtcp(rtcp, packets));
+  }
+
+  #sendRtcp(rtcp: RtcpPath, packets: WeriftRtcpPacket[]): void {
+    if (this.#closed || packets.length === 0) return;
+    const compound = packets.length === 1 ? packets[0]!.serialize() : Buffer.concat(packets.map((p) => p.serialize()));
+    const protectedPacket = rtcp.out.protect(compound);
+    const batched = this.#batched;
+    if (batched !== null) batched.socket.send(protectedPacket, 0, protectedPacket.length, batched.remoteIp, this.#remotePort);
+    else this.#socket.send(protectedPacket, this.#remotePort, this.#remoteHost);
+    this.counters.rtcpSent++;
+  }
+
+  /** A received SRTCP compound: unprotected here, its reports handed to werift's RTCP router. False: werift's. */
+  #receiveRtcp(rtcp: RtcpPath, data: Buffer): boolean {
+    const length = rtcp.in.unprotect(data);
+    if (length === SRTCP_NOT_ENCRYPTED) return false;
+    if (length < 0) {
+      this.counters.rtcpDropped++;
+      return true;
+    }
+    let packets: unknown[];
+    try {
+      // a copy: werift's packet objects may keep views of their bytes, and `data` may be the shared receive area
+      packets = RtcpPacketConverter.deSerialize(Buffer.from(data.subarray(0, length)));
+    } catch {
+      this.counters.rtcpDropped++;
+      return true;
+    }
+    this.counters.rtcpReceived++;
+    for (const packet of packets) {
+      try {
+        rtcp.dtls.onRtcp.execute(packet);
+      } catch {
+        // werift's own path logs and goes on to the next report
+      }
+    }
+    return true;
   }
 
   /** Take the ICE socket's reading and RTP writing into batches, or null when this pair cannot. */
@@ -172,6 +232,11 @@ export class RtpDataPlane {
     return { socket, handle, remoteIp };
   }
 
+  /** Whether SRTCP goes through this plane (AEAD_AES_128_GCM with the addon). */
+  get srtcp(): boolean {
+    return this.#rtcp !== null;
+  }
+
   /** Whether RTP and the ICE socket's reading go through batched UDP I/O. */
   get batchedIo(): boolean {
     return this.#batched !== null;
@@ -189,7 +254,13 @@ export class RtpDataPlane {
     const keys = dtls.extractSessionKeys(key, salt);
     const out = new SrtpContext(profile, { masterKey: keys.localKey, masterSalt: keys.localSalt });
     const inbound = new SrtpContext(profile, { masterKey: keys.remoteKey, masterSalt: keys.remoteSalt });
-    return new RtpDataPlane(out, inbound, transport as WeriftUdpTransport, pair.remoteAddr, options.batchedIo === true);
+    let rtcp: RtcpPath | null = null;
+    if (profile === 'AEAD_AES_128_GCM' && typeof dtlsTransport.sendRtcp === 'function' && typeof dtlsTransport.onRtcp?.execute === 'function') {
+      const rtcpOut = SrtcpContext.create({ masterKey: keys.localKey, masterSalt: keys.localSalt });
+      const rtcpIn = SrtcpContext.create({ masterKey: keys.remoteKey, masterSalt: keys.remoteSalt });
+      if (rtcpOut !== null && rtcpIn !== null) rtcp = { out: rtcpOut, in: rtcpIn, dtls: dtlsTransport };
+    }
+    return new RtpDataPlane(out, inbound, rtcp, transport as WeriftUdpTransport, pair.remoteAddr, options.batchedIo === true);
   }
 
   get profile(): string {
@@ -261,6 +332,7 @@ export class RtpDataPlane {
       }
     }
     this.#transport.onData = this.#weriftOnData;
+    if (this.#rtcp !== null) delete (this.#rtcp.dtls as Partial<WeriftDtlsTransport>).sendRtcp; // werift's own again
     this.#tracks.clear();
     this.#outbound.clear();
   }
@@ -270,7 +342,7 @@ export class RtpDataPlane {
     // RFC 7983 demux: RTP/RTCP start 128-191; RTCP packet types 192-223 (RFC 5761) stay with werift
     if (data.length < RTP_HEADER_BYTES || (data[0]! & 0xc0) !== 0x80) return false;
     const pt = data[1]!;
-    if (pt >= 192 && pt <= 223) return false;
+    if (pt >= 192 && pt <= 223) return this.#rtcp !== null && this.#receiveRtcp(this.#rtcp, data);
     const track = this.#tracks.get(data.readUInt32BE(8));
     if (track === undefined) return false;
     const length = this.#in.unprotect(data);

@@ -136,7 +136,7 @@ class SentStream {
 }
 
 /** Highest authenticated index and a 64-bit bitmap of the indexes below it (bit k: index − k seen), in two words. */
-class ReceivedStream {
+export class ReceivedStream {
   lo = 1;
   hi = 0;
   constructor(public index: number) {}

@@ -28,6 +28,20 @@ import { WebRtcTrack } from './webrtc-track.ts';
 
 let peerCount = 0;
 
+/** `WebRtcPeer.dataPlane` while our data plane carries RTP (and with `srtcp`, SRTCP). */
+export interface DataPlaneStatus {
+  path: 'gwsim';
+  profile: string;
+  batchedIo: boolean;
+  srtcp: boolean;
+  sent: number;
+  received: number;
+  dropped: number;
+  rtcpSent: number;
+  rtcpReceived: number;
+  rtcpDropped: number;
+}
+
 export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   readonly name: string;
   readonly address: string;
@@ -90,9 +104,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   }
 
   /** Which path carries RTP: our data plane (with its SRTP profile) or werift's. */
-  get dataPlane(): { path: 'gwsim'; profile: string; batchedIo: boolean; sent: number; received: number; dropped: number } | { path: 'werift' } {
+  get dataPlane(): DataPlaneStatus | { path: 'werift' } {
     const plane = this.#plane;
-    return plane ? { path: 'gwsim', profile: plane.profile, batchedIo: plane.batchedIo, ...plane.counters } : { path: 'werift' };
+    return plane ? { path: 'gwsim', profile: plane.profile, batchedIo: plane.batchedIo, srtcp: plane.srtcp, ...plane.counters } : { path: 'werift' };
   }
 
   get closed(): boolean {
