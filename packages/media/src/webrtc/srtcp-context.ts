@@ -11,7 +11,7 @@
  */
 import { GwsimError } from '@gwsim/common';
 import { fastpath } from '../native.ts';
-import { ReceivedStream, srtpKdf, SRTP_ERRORS, type SrtpMasterKeys } from './srtp-context.ts';
+import { ReceivedStream, srtpKdf, SRTP_ERRORS, writeGcmIv, type SrtpMasterKeys } from './srtp-context.ts';
 
 const KDF_LABEL_SRTCP_CIPHER_KEY = 0x03;
 const KDF_LABEL_SRTCP_SALT = 0x05;
@@ -90,20 +90,6 @@ export class SrtcpContext {
 
   /** RFC 7714 §9.1: IV = (0x0000 ‖ SSRC ‖ 0x0000 ‖ 0 ‖ index) XOR salt. */
   #ivFor(ssrc: number, index: number): Buffer {
-    const iv = this.#iv;
-    const salt = this.#salt;
-    iv[0] = salt[0]!;
-    iv[1] = salt[1]!;
-    iv[2] = salt[2]! ^ (ssrc >>> 24);
-    iv[3] = salt[3]! ^ ((ssrc >>> 16) & 0xff);
-    iv[4] = salt[4]! ^ ((ssrc >>> 8) & 0xff);
-    iv[5] = salt[5]! ^ (ssrc & 0xff);
-    iv[6] = salt[6]!;
-    iv[7] = salt[7]!;
-    iv[8] = salt[8]! ^ (index >>> 24);
-    iv[9] = salt[9]! ^ ((index >>> 16) & 0xff);
-    iv[10] = salt[10]! ^ ((index >>> 8) & 0xff);
-    iv[11] = salt[11]! ^ (index & 0xff);
-    return iv;
+    return writeGcmIv(this.#iv, this.#salt, ssrc, index);
   }
 }

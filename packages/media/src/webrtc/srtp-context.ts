@@ -106,6 +106,28 @@ export function deriveSrtpSessionKeys(profile: SrtpProfileName, keys: SrtpMaster
   return { cipherKey, cipherSalt, authKey: srtpKdf(keys.masterKey, keys.masterSalt, KDF_LABEL_AUTH_KEY, HMAC_SHA1_KEY_BYTES) };
 }
 
+/**
+ * RFC 7714 §8.1/§9.1: IV = (00 00 ‖ SSRC ‖ 48-bit packet index) XOR salt, into `iv` — for SRTP the index is
+ * ROC ‖ SEQ, for SRTCP 00 00 ‖ SRTCP index.
+ */
+export function writeGcmIv(iv: Buffer, salt: Buffer, ssrc: number, index: number): Buffer {
+  const high = Math.floor(index / 0x100000000);
+  const low = index >>> 0;
+  iv[0] = salt[0]!;
+  iv[1] = salt[1]!;
+  iv[2] = salt[2]! ^ (ssrc >>> 24);
+  iv[3] = salt[3]! ^ ((ssrc >>> 16) & 0xff);
+  iv[4] = salt[4]! ^ ((ssrc >>> 8) & 0xff);
+  iv[5] = salt[5]! ^ (ssrc & 0xff);
+  iv[6] = salt[6]! ^ ((high >>> 8) & 0xff);
+  iv[7] = salt[7]! ^ (high & 0xff);
+  iv[8] = salt[8]! ^ (low >>> 24);
+  iv[9] = salt[9]! ^ ((low >>> 16) & 0xff);
+  iv[10] = salt[10]! ^ ((low >>> 8) & 0xff);
+  iv[11] = salt[11]! ^ (low & 0xff);
+  return iv;
+}
+
 /** Length of the RTP header (fixed part, CSRCs, header extension) within the first `limit` bytes, or -1. */
 function rtpHeaderLength(buf: Buffer, limit: number): number {
   if (limit < 12 || (buf[0]! & 0xc0) !== 0x80) return -1;
@@ -370,21 +392,7 @@ export class SrtpContext {
 
   /** RFC 7714 §8.1: IV = (00 00 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt. */
   private gcmIv(ssrc: number, roc: number, seq: number): Buffer {
-    const iv = this.iv;
-    const salt = this.salt;
-    iv[0] = salt[0]!;
-    iv[1] = salt[1]!;
-    iv[2] = salt[2]! ^ (ssrc >>> 24);
-    iv[3] = salt[3]! ^ ((ssrc >>> 16) & 0xff);
-    iv[4] = salt[4]! ^ ((ssrc >>> 8) & 0xff);
-    iv[5] = salt[5]! ^ (ssrc & 0xff);
-    iv[6] = salt[6]! ^ (roc >>> 24);
-    iv[7] = salt[7]! ^ ((roc >>> 16) & 0xff);
-    iv[8] = salt[8]! ^ ((roc >>> 8) & 0xff);
-    iv[9] = salt[9]! ^ (roc & 0xff);
-    iv[10] = salt[10]! ^ (seq >>> 8);
-    iv[11] = salt[11]! ^ (seq & 0xff);
-    return iv;
+    return writeGcmIv(this.iv, this.salt, ssrc, roc * SEQ_RANGE + seq);
   }
 
   /**
