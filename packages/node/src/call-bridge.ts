@@ -54,6 +54,9 @@ export interface CallBridgeOptions {
   readonly logger?: Logger;
 }
 
+/** The largest packet the bridge sends to the endpoint (a UDP datagram's payload, rounded up). */
+const SCRATCH_BYTES = 65_536;
+
 /** A local packet's SSRC as rewriter input: the node's own media, distinct from anything received. */
 const LOCAL_SSRC = 0x6e6f6465; // "node"
 
@@ -95,6 +98,8 @@ export class CallBridge {
   readonly #log: Logger;
   readonly #streams = new Map<BridgeStreamName, BridgeStream>();
   readonly #probe = emptyProbe();
+  /** Packets to the endpoint are framed here when its port copies at once (batched I/O). */
+  readonly #scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   #mode: BridgeMode = 'idle';
   #content: ContentTransport = 'none';
 
@@ -220,13 +225,14 @@ export class CallBridge {
     hops.meet_to_node.packets++;
     hops.meet_to_node.bytes += length;
     s.fromMeet.update(ssrc, sequenceNumber, timestamp, now, length);
-    if (this.#mode !== 'forwarding' || s.spec.target === null) return;
-    const out = Buffer.allocUnsafe(length);
+    if (this.#mode !== 'forwarding' || s.spec.target === null || length > SCRATCH_BYTES) return;
+    // a batched port copies at once, so one scratch buffer serves every packet; dgram sends later: a buffer each
+    const out = s.spec.port.batchedIo ? this.#scratch : Buffer.allocUnsafe(length);
     s.toEndpoint.map(ssrc, s.muxed ? s.returnSeq++ & 0xffff : sequenceNumber, timestamp, now);
     writeRtpHeaderFields(out, s.spec.payloadType, s.toEndpoint.sequence, s.toEndpoint.timestamp, s.toEndpoint.ssrc, marker);
     packet.buffer.copy(out, RTP_HEADER_BYTES, packet.payloadOffset, packet.payloadEnd);
-    if (readProbe(out, this.#probe) && this.#probe.origin === 'endpoint') setProbeOrigin(out, 'meet-echo');
-    s.spec.port.sendRaw(s.spec.target, out);
+    if (readProbe(out, this.#probe, length) && this.#probe.origin === 'endpoint') setProbeOrigin(out, 'meet-echo', length);
+    s.spec.port.sendRaw(s.spec.target, out, length);
     hops.node_to_endpoint.packets++;
     hops.node_to_endpoint.bytes += length;
   }
