@@ -3,11 +3,12 @@
  * RTP ⇄ node ⇄ WebRTC/SRTP ⇄ Meet echo), audio-only and audio+video, beside a raw werift PeerConnection pair
  * (werift's own RTP path on both ends, `dataPlane: 'werift'`) at the same packet rate in the same run.
  *
- *   npx tsx bench/media-calls.ts [--calls 100,200,300] [--kinds audio,av] [--seconds 5] [--workers 0]
+ *   npx tsx bench/media-calls.ts [--calls 100,200,300] [--kinds audio,av] [--seconds 5] [--workers 0] [--batched-io 1]
  *
  * For each kind the call counts are a ladder: it stops at the first count whose loss reaches 0.5 % (packets
  * sent and not back 2 s after sending stopped, lobby-held ones aside) or whose median audio round trip
- * reaches 100 ms (a hop is queueing), and prints the most calls it sustained. `--workers N` gives the node N media worker threads.
+ * reaches 100 ms (a hop is queueing), and prints the most calls it sustained. `--workers N` gives the node N media worker threads;
+ * `--batched-io 0` runs the node on node:dgram instead of the fast path's batched UDP I/O (the other roles keep it).
  * Calls are set up in waves of 50 (below the node's overload guard), then measured for `seconds`.
  *
  * The node runs in this process alone; the endpoints (MediaSessions + a SIP UA) and the Meet mock run in a
@@ -15,6 +16,7 @@
  * divided by the packets the node forwarded (node→Meet + node→endpoint) is the node's cost per forwarded
  * packet. The raw pair: a WebRtcPeer here sends probe-sized payloads to a peer in the child that echoes; CPU
  * per packet is this process's time over packets sent + received (each packet crosses werift once here).
+ * othersCoreShare: the child's CPU over the same window (the other roles share the machine's two cores).
  * Loss: RFC 3550 at the endpoints (after the echo round trip) and at the node on both legs.
  * GWSIM_BENCH_PROFILE=<dir> writes a CPU profile of the node's main thread per measurement window.
  * Addresses: 127.0.63.11 (node), .12 (raw peer), .20/.21 (Meet, raw echo), .100 (endpoints). */
@@ -25,7 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@gwsim/common';
 import { defaultRules, validateRoutingConfig } from '@gwsim/dialplan';
-import { createOffer, DEFAULT_AUDIO_CODECS, echoLoop, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, VP8_CODEC, WebRtcPeer } from '@gwsim/media';
+import { createOffer, DEFAULT_AUDIO_CODECS, echoLoop, MediaSession, mediaTargets, parseSdp, serializeSdp, Ticker, UdpBatchSocket, VP8_CODEC, WebRtcPeer } from '@gwsim/media';
 import { MeetServer } from '@gwsim/meet';
 import { ConferencingNode, type CallSnapshot } from '@gwsim/node';
 import { UdpTransport, UserAgent, type Dialog } from '@gwsim/sip';
@@ -127,6 +129,9 @@ async function childMain(): Promise<void> {
         send({ t: 'raw-answer', sdp: answer });
         await rawEcho.waitConnected(10_000);
         echoLoop(rawEcho).start();
+      } else if (m.t === 'cpu') {
+        const { user, system } = process.cpuUsage();
+        send({ t: 'cpu-now', us: user + system });
       } else if (m.t === 'raw-close') {
         await rawEcho?.close();
         send({ t: 'raw-closed' });
@@ -187,10 +192,12 @@ async function bridged(child: ChildProcess, node: ConferencingNode, n: number, k
   await sleep(1000); // warm-up: DTLS timers, first keyframes
   const t0 = totals(live());
   const profiler = await startProfile();
+  const child0 = (await ask(child, { t: 'cpu' }, 'cpu-now')).us as number;
   const cpu0 = process.cpuUsage();
   const w0 = performance.now();
   await sleep(seconds * 1000);
   const cpu = process.cpuUsage(cpu0);
+  const childUs = ((await ask(child, { t: 'cpu' }, 'cpu-now')).us as number) - child0;
   await profiler?.stop(`${kind}-${n}`);
   const wall = performance.now() - w0;
   const t1 = totals(live());
@@ -205,7 +212,11 @@ async function bridged(child: ChildProcess, node: ConferencingNode, n: number, k
     kind,
     forwardedPerS: Math.round((forwarded / wall) * 1000),
     cpuUsPerPacket: +(cpuUs / forwarded).toFixed(1),
+    /** The kernel's part of it (system time: the UDP syscalls, and on loopback the receivers' wake-ups). */
+    sysUsPerPacket: +(cpu.system / forwarded).toFixed(1),
     coreShare: +(cpuUs / 1000 / wall).toFixed(2),
+    /** Share of one core the other roles (Meet mock, endpoints, their SIP UA) used, in their own process. */
+    othersCoreShare: +(childUs / 1000 / wall).toFixed(2),
     nodeLoss: { endpointLeg: final.lostEndpoint, meetLeg: final.lostMeet },
     /** Packets the node held back (sent before the call was in the meeting): not expected back. */
     nodeHeld: final.held,
@@ -274,6 +285,7 @@ async function main(): Promise<void> {
   const KINDS = arg('kinds', 'audio,av').split(',');
   const SECONDS = Number(arg('seconds', '5'));
   const WORKERS = Number(arg('workers', '0'));
+  const BATCHED = arg('batched-io', '1') !== '0';
   const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   child.on('message', (m: Msg) => m.t === 'error' && console.error('child error:', m.message));
   const ready = await new Promise<Msg>((resolve) => child.once('message', (m: Msg) => resolve(m)));
@@ -281,7 +293,7 @@ async function main(): Promise<void> {
     gms_access_tokens: [{ name: 'trusted', token: ready.trusted as string }, { name: 'untrusted', token: ready.untrusted as string }],
     rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
   });
-  const node = await ConferencingNode.start({ name: 'px01', address: NODE, sipPort: SIP_PORT, routing, meetUrl: ready.meetUrl as string, logger: silentLogger, bridge: true, capacityUnits: 10_000, mediaWorkers: WORKERS });
+  const node = await ConferencingNode.start({ name: 'px01', address: NODE, sipPort: SIP_PORT, routing, meetUrl: ready.meetUrl as string, logger: silentLogger, bridge: true, capacityUnits: 10_000, mediaWorkers: WORKERS, batchedIo: BATCHED });
   const best: Record<string, number> = {};
   try {
     for (const kind of KINDS) {
@@ -301,7 +313,7 @@ async function main(): Promise<void> {
     await node.close();
     child.send({ t: 'exit' });
   }
-  for (const kind of KINDS) console.log(`${kind}: most concurrent calls with < ${MAX_LOSS} % loss and audio RTT p50 < ${MAX_RTT_P50_MS} ms (of those tried): ${best[kind]} (media workers: ${WORKERS})`);
+  for (const kind of KINDS) console.log(`${kind}: most concurrent calls with < ${MAX_LOSS} % loss and audio RTT p50 < ${MAX_RTT_P50_MS} ms (of those tried): ${best[kind]} (media workers: ${WORKERS}, node batched I/O: ${BATCHED && UdpBatchSocket.available})`);
 }
 
 if (process.argv.includes('--child')) void childMain();

@@ -1,7 +1,7 @@
 /**
  * The media forwarding path the node's bridge uses: RtpPort → in-place SSRC/sequence/timestamp rewrite
- * (RtpRewriter) → RtpPort, beside a raw `dgram` echo (socket → socket, no parsing, no rewrite) in the same
- * run. One child process offers RTP at a fixed rate, another counts what comes out; this process only
+ * (RtpRewriter) → RtpPort, on node:dgram and (when the fast path's addon is built) on batched UDP I/O, beside
+ * a raw `dgram` echo (socket → socket, no parsing, no rewrite) in the same run. One child process offers RTP at a fixed rate, another counts what comes out; this process only
  * forwards, so its CPU time (process.cpuUsage) divided by the packets it forwarded is the cost per packet.
  *
  *   npx tsx bench/media-path.ts [--rates 20000,50000] [--seconds 3] [--rounds 3] [--size 200]
@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { RtpPort, RtpRewriter } from '@gwsim/media';
+import { RtpPort, RtpRewriter, UdpBatchSocket } from '@gwsim/media';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -98,13 +98,13 @@ async function rawEcho(sinkPort: number): Promise<Forwarder> {
   return f;
 }
 
-async function rtpPath(sinkPort: number): Promise<Forwarder> {
-  const input = await RtpPort.open('127.0.53.3');
-  const output = await RtpPort.open('127.0.53.5');
+async function rtpPath(sinkPort: number, batchedIo = false): Promise<Forwarder> {
+  const input = await RtpPort.open('127.0.53.3', { batchedIo });
+  const output = await RtpPort.open('127.0.53.5', { batchedIo });
   const rewriter = new RtpRewriter({ clockRate: 8000, payloadType: 0 });
   const sink = { address: '127.0.53.2', port: sinkPort };
   const f: Forwarder = {
-    name: 'RtpPort → rewrite → RtpPort',
+    name: batchedIo ? 'same, batched UDP I/O (fast path)' : 'RtpPort → rewrite → RtpPort',
     port: input.port,
     forwarded: 0,
     close: async () => {
@@ -166,7 +166,9 @@ async function main(): Promise<void> {
   for (const rate of RATES) {
     const rows = new Map<string, Result[]>();
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? [rawEcho, rtpPath] : [rtpPath, rawEcho];
+      const batched = (sink: number) => rtpPath(sink, true);
+      const contenders = UdpBatchSocket.available ? [rawEcho, rtpPath, batched] : [rawEcho, rtpPath];
+      const order = round % 2 === 0 ? contenders : [...contenders].reverse();
       for (const make of order) {
         const r = await measure(kids, () => make(sink!), rate);
         rows.set(r.name, [...(rows.get(r.name) ?? []), r]);
