@@ -111,6 +111,8 @@ export class RtpPort {
   };
   readonly #socket: dgram.Socket | null;
   readonly #batch: UdpBatchSocket | null;
+  #toAddress = '';
+  #toIp = -1;
   #closed = false;
   #seq = Math.floor(Math.random() * 0xffff);
   #ts = Math.floor(Math.random() * 0xffffffff);
@@ -187,8 +189,16 @@ export class RtpPort {
   }
 
   #write(packet: Buffer, length: number, to: { address: string; port: number }): void {
-    if (this.#batch !== null) this.#batch.send(packet, 0, length, ipv4ToNumber(to.address), to.port);
-    else this.#socket!.send(packet, 0, length, to.port, to.address);
+    if (this.#batch === null) {
+      this.#socket!.send(packet, 0, length, to.port, to.address);
+      return;
+    }
+    if (to.address !== this.#toAddress) {
+      // a port sends to one peer, almost always: its address is parsed once
+      this.#toAddress = to.address;
+      this.#toIp = ipv4ToNumber(to.address);
+    }
+    this.#batch.send(packet, 0, length, this.#toIp, to.port);
   }
 
   get closed(): boolean {

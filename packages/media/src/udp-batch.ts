@@ -127,7 +127,8 @@ export class UdpBatchSocket {
   static readonly unavailableReason = unavailableReason;
 
   readonly port: number;
-  readonly counters = { received: 0, sent: 0, truncated: 0 };
+  /** `unaddressable`: datagrams dropped at `send` because the destination was not an IPv4 address (ip −1). */
+  readonly counters = { received: 0, sent: 0, truncated: 0, unaddressable: 0 };
   readonly #native: FastpathAddon;
   readonly #io: ThreadIo;
   readonly #handle: object;
@@ -177,9 +178,16 @@ export class UdpBatchSocket {
     this.#native.receive(this.#handle, listener !== null);
   }
 
-  /** Queue `buffer[offset, offset + length)` to `ip:port`; it is copied now and written in this tick's flush. */
+  /**
+   * Queue `buffer[offset, offset + length)` to `ip:port`; it is copied now and written in this tick's flush. An
+   * `ip` of −1 (ipv4ToNumber of something that is not an IPv4 address) is counted as unaddressable and dropped.
+   */
   send(buffer: Uint8Array, offset: number, length: number, ip: number, port: number): void {
     if (this.#closed) return;
+    if (ip < 0) {
+      this.counters.unaddressable++;
+      return;
+    }
     if (length > SLOT_BYTES || length < 0) throw new GwsimError('GWSIM_ERR_INVALID_ARGUMENT', `datagram of ${length} bytes (at most ${SLOT_BYTES})`);
     const io = this.#io;
     const slot = io.slot();

@@ -147,6 +147,8 @@ describe('UdpBatchSocket', () => {
     expect(handleOf(unix).fd).toBeGreaterThan(2);
     expect(ipv4ToNumber('127.0.68.300')).toBe(-1);
     expect(ipv4ToNumber('localhost')).toBe(-1);
+    taken.send(Buffer.from('x'), 0, 1, ipv4ToNumber('localhost'), 9);
+    expect(taken.counters).toMatchObject({ sent: 0, unaddressable: 1 });
     expect(numberToIpv4(ipv4ToNumber('127.0.68.3'))).toBe('127.0.68.3');
   });
 
