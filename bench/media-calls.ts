@@ -9,7 +9,7 @@
  * sent and not back 2 s after sending stopped, lobby-held ones aside) or whose median audio round trip
  * reaches 100 ms (a hop is queueing), and prints the most calls it sustained. `--workers N` gives the node N media worker threads;
  * `--batched-io 0` runs the node on node:dgram instead of the fast path's batched UDP I/O (the other roles keep it).
- * Calls are set up in waves of 50 (below the node's overload guard), then measured for `seconds`.
+ * Calls are set up in waves of 25 a quarter second apart (below the node's overload guard), then measured for `seconds`.
  *
  * The node runs in this process alone; the endpoints (MediaSessions + a SIP UA) and the Meet mock run in a
  * child process, so this process's CPU time (process.cpuUsage, every thread) over the measurement window
@@ -43,7 +43,13 @@ const MEET = '127.0.63.20';
 const RAW_ECHO = '127.0.63.21';
 const EP = '127.0.63.100';
 const SIP_PORT = 5060;
-const SETUP_WAVE = 50;
+/**
+ * Calls set up together, and the pause between waves: a wave's DTLS handshakes load the node and the Meet mock
+ * for a moment, and packets of the calls already up that arrive meanwhile can overflow socket buffers (counted
+ * as loss: the ladder measures whole calls). Paced set-up keeps that burst small, as a load tester's call rate would.
+ */
+const SETUP_WAVE = 25;
+const SETUP_PAUSE_MS = 250;
 /** After the endpoints stop sending, what is still in flight (or queued behind a saturated hop) gets this long. */
 const DRAIN_MS = 2000;
 
@@ -94,8 +100,11 @@ async function childMain(): Promise<void> {
           sessions.push(s);
           dialogs.push(r.dialog);
         };
-        // in waves below the node's overload guard (200 setups in flight by default)
-        for (let done = 0; done < n; done += SETUP_WAVE) await Promise.all(Array.from({ length: Math.min(SETUP_WAVE, n - done) }, setup));
+        // in paced waves, below the node's overload guard (200 setups in flight by default)
+        for (let done = 0; done < n; done += SETUP_WAVE) {
+          await Promise.all(Array.from({ length: Math.min(SETUP_WAVE, n - done) }, setup));
+          await sleep(SETUP_PAUSE_MS);
+        }
         send({ t: 'calls-up' });
       } else if (m.t === 'stop-calls') {
         for (const s of sessions) s.stop();
