@@ -443,6 +443,16 @@ static napi_value receive(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* pending() → datagrams in the receive area not yet handed to JavaScript */
+static napi_value pending(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  thread_io *io = get_io(env);
+  if (io == NULL) return NULL;
+  CHECK(env, napi_create_uint32(env, io->pending, &result));
+  return result;
+}
+
 /* close(handle): idempotent */
 static napi_value close_handle(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -624,6 +634,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"fd", NULL, socket_fd, NULL, NULL, NULL, napi_default, NULL},
       {"receive", NULL, receive, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_handle, NULL, NULL, NULL, napi_default, NULL},
+      {"pending", NULL, pending, NULL, NULL, NULL, napi_default, NULL},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"gcmKey", NULL, gcm_create, NULL, NULL, NULL, napi_default, NULL},
       {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_default, NULL},

@@ -13,6 +13,8 @@ export interface FastpathAddon {
   fd(handle: object): number;
   receive(handle: object, on: boolean): void;
   close(handle: object): void;
+  /** Datagrams in the thread's receive area not yet handed to JavaScript. */
+  pending(): number;
   flush(count: number): number;
   gcmKey(key: Uint8Array): object;
   /** AAD: packet[0, headerLength) then `aad2` (SRTCP's E‖index); encrypts [headerLength, length) in place, tag at length. */

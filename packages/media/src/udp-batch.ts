@@ -36,9 +36,14 @@ class ThreadIo {
   /** Datagrams the kernel refused when flushing (dropped, as UDP would). */
   refused = 0;
   readonly #native: FastpathAddon;
-  /** Sockets by the id their datagrams carry (ids of closed sockets are reused). */
+  /** Sockets by the id their datagrams carry. */
   readonly #sockets: Array<UdpBatchSocket | undefined> = [];
   readonly #freeIds: number[] = [];
+  /**
+   * Ids of sockets closed since the last dispatch: the receive area may still hold their datagrams, so the ids
+   * are reused only after it has been handed out (a new socket must not get a closed one's datagrams).
+   */
+  #retiring: number[] = [];
   readonly #flushTask = (): void => {
     this.#flushScheduled = false;
     this.flush();
@@ -57,7 +62,8 @@ class ThreadIo {
 
   unregister(id: number): void {
     this.#sockets[id] = undefined;
-    this.#freeIds.push(id);
+    if (this.#native.pending() === 0) this.#freeIds.push(id);
+    else this.#retiring.push(id);
   }
 
   /** Every datagram received since the last call, of every socket (a closed socket's are dropped). */
@@ -70,6 +76,11 @@ class ThreadIo {
       const length = meta[m]!;
       const start = i * SLOT_BYTES;
       socket.deliver(length === TRUNCATED ? null : rx.subarray(start, start + length), meta[m + 1]!, meta[m + 2]!);
+    }
+    if (this.#retiring.length > 0) {
+      // the area held every datagram of the sockets closed so far (a closed socket reads no more): free their ids
+      this.#freeIds.push(...this.#retiring);
+      this.#retiring = [];
     }
   }
 

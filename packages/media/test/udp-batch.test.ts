@@ -137,6 +137,25 @@ describe('UdpBatchSocket', () => {
     expect(s.counters.sent).toBe(0);
   });
 
+  it('never hands a closed socket’s datagrams to a socket opened after it', async () => {
+    const peer = await dgramSocket(B);
+    const first = UdpBatchSocket.open(A);
+    let second: UdpBatchSocket | null = null;
+    let toSecond = 0;
+    first.onMessage(() => {
+      if (second !== null) return;
+      // closed with the rest of its batch still in the receive area; the new socket must not inherit its id
+      first.close();
+      second = batchSocket(A);
+      second.onMessage(() => toSecond++);
+    });
+    for (let i = 0; i < 20; i++) peer.send(`x${i}`, first.port, A);
+    await until(() => second !== null);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(toSecond).toBe(0);
+    expect(first.counters.received).toBe(1);
+  });
+
   it('answers bad arguments with errors that say what is wrong', async () => {
     expect(() => UdpBatchSocket.open('::1')).toThrow(/IPv4 only: ::1/);
     const taken = batchSocket(A);
