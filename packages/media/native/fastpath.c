@@ -584,6 +584,14 @@ static gcm_key *gcm_args(napi_env env, napi_callback_info info, uint8_t **packet
   return k;
 }
 
+/* What seal and open share: the IV, the AAD (header, then aad2), and the payload [header, length) crypted in place. */
+static int gcm_crypt(EVP_CIPHER_CTX *ctx, uint8_t *p, uint32_t header, uint32_t length, const uint8_t *iv, const uint8_t *aad2, size_t aad2_length) {
+  int out;
+  return EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, -1) == 1 && (header == 0 || EVP_CipherUpdate(ctx, NULL, &out, p, (int)header) == 1) &&
+         (aad2_length == 0 || EVP_CipherUpdate(ctx, NULL, &out, aad2, (int)aad2_length) == 1) &&
+         (length == header || EVP_CipherUpdate(ctx, p + header, &out, p + header, (int)(length - header)) == 1);
+}
+
 /* gcmSeal(key, packet, headerLength, length, iv, aad2?): encrypts packet[headerLength, length) in place, tag at [length, length + 16) */
 static napi_value gcm_seal(napi_env env, napi_callback_info info) {
   uint8_t *p, *iv, *aad2;
@@ -592,10 +600,8 @@ static napi_value gcm_seal(napi_env env, napi_callback_info info) {
   int out;
   gcm_key *k = gcm_args(env, info, &p, &header, &length, &iv, &aad2, &aad2_length);
   if (k == NULL) return NULL;
-  if (EVP_EncryptInit_ex(k->seal, NULL, NULL, NULL, iv) != 1 || (header > 0 && EVP_EncryptUpdate(k->seal, NULL, &out, p, (int)header) != 1) ||
-      (aad2_length > 0 && EVP_EncryptUpdate(k->seal, NULL, &out, aad2, (int)aad2_length) != 1) ||
-      (length > header && EVP_EncryptUpdate(k->seal, p + header, &out, p + header, (int)(length - header)) != 1) ||
-      EVP_EncryptFinal_ex(k->seal, p + length, &out) != 1 || EVP_CIPHER_CTX_ctrl(k->seal, EVP_CTRL_GCM_GET_TAG, 16, p + length) != 1) {
+  if (!gcm_crypt(k->seal, p, header, length, iv, aad2, aad2_length) || EVP_EncryptFinal_ex(k->seal, p + length, &out) != 1 ||
+      EVP_CIPHER_CTX_ctrl(k->seal, EVP_CTRL_GCM_GET_TAG, 16, p + length) != 1) {
     napi_throw_error(env, "GWSIM_ERR_NATIVE", "fastpath gcmSeal: OpenSSL failed");
     return NULL;
   }
@@ -615,13 +621,9 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
   napi_value result;
   gcm_key *k = gcm_args(env, info, &p, &header, &length, &iv, &aad2, &aad2_length);
   if (k == NULL) return NULL;
-  int ok = EVP_DecryptInit_ex(k->open, NULL, NULL, NULL, iv) == 1 && (header == 0 || EVP_DecryptUpdate(k->open, NULL, &out, p, (int)header) == 1) &&
-           (aad2_length == 0 || EVP_DecryptUpdate(k->open, NULL, &out, aad2, (int)aad2_length) == 1) &&
-           (length == header || EVP_DecryptUpdate(k->open, p + header, &out, p + header, (int)(length - header)) == 1) &&
-           EVP_CIPHER_CTX_ctrl(k->open, EVP_CTRL_GCM_SET_TAG, 16, p + length) == 1 && EVP_DecryptFinal_ex(k->open, p + length, &out) == 1;
-  if (!ok && length > header && EVP_DecryptInit_ex(k->open, NULL, NULL, NULL, iv) == 1) {
-    EVP_DecryptUpdate(k->open, p + header, &out, p + header, (int)(length - header));
-  }
+  int crypted = gcm_crypt(k->open, p, header, length, iv, aad2, aad2_length);
+  int ok = crypted && EVP_CIPHER_CTX_ctrl(k->open, EVP_CTRL_GCM_SET_TAG, 16, p + length) == 1 && EVP_DecryptFinal_ex(k->open, p + length, &out) == 1;
+  if (crypted && !ok) gcm_crypt(k->open, p + header, 0, length - header, iv, NULL, 0); /* the payload was decrypted: put it back */
   CHECK(env, napi_get_boolean(env, ok, &result));
   return result;
 }
