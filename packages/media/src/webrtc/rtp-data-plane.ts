@@ -180,10 +180,15 @@ export class RtpDataPlane {
     if (this.#closed || packets.length === 0) return;
     const compound = packets.length === 1 ? packets[0]!.serialize() : Buffer.concat(packets.map((p) => p.serialize()));
     const protectedPacket = rtcp.out.protect(compound);
-    const batched = this.#batched;
-    if (batched !== null) batched.socket.send(protectedPacket, 0, protectedPacket.length, batched.remoteIp, this.#remotePort);
-    else this.#socket.send(protectedPacket, this.#remotePort, this.#remoteHost);
+    this.#write(protectedPacket, protectedPacket.length);
     this.counters.rtcpSent++;
+  }
+
+  /** One datagram to the ICE pair's remote: queued in the batch (copied at once) or sent by dgram (later). */
+  #write(datagram: Buffer, length: number): void {
+    const batched = this.#batched;
+    if (batched !== null) batched.socket.send(datagram, 0, length, batched.remoteIp, this.#remotePort);
+    else this.#socket.send(datagram, 0, length, this.#remotePort, this.#remoteHost);
   }
 
   /** A received SRTCP compound: unprotected here, its reports handed to werift's RTCP router. False: werift's. */
@@ -299,12 +304,11 @@ export class RtpDataPlane {
     packet.writeUInt16BE(seq, 2);
     packet.writeUInt32BE(ts, 4);
     buffer.copy(packet, headerLength, start, end);
-    const batched = this.#batched;
-    if (batched !== null) {
-      // the batch copies the datagram at once: protect in the scratch buffer, nothing allocated
-      batched.socket.send(packet, 0, this.#out.protectInPlace(packet, length), batched.remoteIp, this.#remotePort);
+    if (this.#batched !== null) {
+      this.#write(packet, this.#out.protectInPlace(packet, length)); // copied at once: the scratch buffer serves again
     } else {
-      this.#socket.send(this.#out.protect(packet, length), this.#remotePort, this.#remoteHost); // dgram sends later: a buffer of its own
+      const protectedPacket = this.#out.protect(packet, length); // dgram sends later: a buffer of its own
+      this.#write(protectedPacket, protectedPacket.length);
     }
     this.counters.sent++;
     sender.packetCount = (sender.packetCount + 1) >>> 0;
