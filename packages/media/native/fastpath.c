@@ -398,12 +398,21 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+/* The open socket a one-argument call is about (an error is thrown when it is none). */
+static bsock *socket_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, "GWSIM_ERR_INVALID_ARGUMENT", "udp-batch: a socket handle is required");
+    return NULL;
+  }
+  return get_socket(env, argv[0]);
+}
+
 /* port(handle) → the bound local port */
 static napi_value local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bsock *s = argc < 1 ? NULL : get_socket(env, argv[0]);
+  napi_value result;
+  bsock *s = socket_arg(env, info);
   if (s == NULL) return NULL;
   struct sockaddr_in local;
   socklen_t length = sizeof local;
@@ -414,10 +423,8 @@ static napi_value local_port(napi_env env, napi_callback_info info) {
 
 /* fd(handle) → the descriptor this addon reads and writes (queue tx entries with it) */
 static napi_value socket_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bsock *s = argc < 1 ? NULL : get_socket(env, argv[0]);
+  napi_value result;
+  bsock *s = socket_arg(env, info);
   if (s == NULL) return NULL;
   CHECK(env, napi_create_int32(env, s->fd, &result));
   return result;
