@@ -1,12 +1,14 @@
 import { GwsimError, seededRandom } from '@gwsim/common';
 import { outcomeFromReason, outcomeFromResponse } from '@gwsim/node';
-import { deriveTimers, DEFAULT_TIMERS, splitList, type DerivedTimers, type SipRequest } from '@gwsim/sip';
+import { deriveTimers, DEFAULT_TIMERS, type DerivedTimers, type SipRequest } from '@gwsim/sip';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { CallDriver, CallResult, MixEntry, SipUacDriverOptions } from './load-types.ts';
+import { BYEING, Call, CALLING, GONE, HOLDING, LINGER, PROCEEDING } from './lean-uac-call.ts';
+import { LeanMessages, responseTo, routeLines } from './lean-uac-messages.ts';
 import { ResponseScanner, tagOf, uriOf, type ResponseHead } from './lean-uac-scan.ts';
-import { SlotWheel, type WheelItem } from './lean-uac-wheel.ts';
+import { SlotWheel } from './lean-uac-wheel.ts';
 import { validateSipUacOptions } from './sip-uac-driver.ts';
 import { classifyCall, FAILURES, LOAD_OUTCOMES, type CallObservation } from './taxonomy.ts';
 
@@ -30,85 +32,6 @@ export interface LeanUacCounters {
 }
 
 const BUFFER_SIZE = 4 * 1024 * 1024;
-
-/** Where a call is. */
-const CALLING = 0; // INVITE sent, no response yet: Timer A retransmits, Timer B gives up (§17.1.1.2)
-const PROCEEDING = 1; // a provisional arrived: no timer, unless a CANCEL is out (§9.1)
-const HOLDING = 2; // answered and ACKed: the hold timer runs
-const BYEING = 3; // BYE sent: Timer E retransmits, Timer F gives up (§17.1.2.2)
-const LINGER = 4; // ended, kept to absorb retransmissions: re-ACK a non-2xx final (Timer D), re-answer a BYE (Timer J)
-const GONE = 5;
-
-/** The SDP offer, as SipUacDriver's: one audio stream, PCMU/PCMA, on port 9 (discard): no media flows. */
-function sdpFor(address: string): string {
-  return `v=0\r\no=gwsim-load 1 1 IN IP4 ${address}\r\ns=-\r\nc=IN IP4 ${address}\r\nt=0 0\r\nm=audio 9 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n`;
-}
-
-/** Per dial string: the pieces of the INVITE that depend on it. */
-interface DialPieces {
-  uri: string;
-  /** `INVITE <uri> SIP/2.0\r\nVia: …;branch=z9hG4bK` */
-  inviteHead: string;
-  /** `To: <uri>` */
-  to: string;
-}
-
-class Call implements WheelItem {
-  slot = -1;
-  state = CALLING;
-  /** Unique per driver; the Call-ID and every branch of the call derive from it. */
-  readonly key: string;
-  readonly callId: string;
-  readonly tag: string;
-  readonly dial: DialPieces;
-  readonly expect: string;
-  readonly signal: AbortSignal;
-  readonly holdMs: number;
-  readonly start: number;
-  readonly driver: LeanUacDriver;
-  resolve!: (r: CallResult) => void;
-  /** The request being retransmitted (INVITE, CANCEL, BYE) or, lingering, the ACK or 200 to re-send. */
-  out: Buffer | null = null;
-  interval = 0;
-  retransAt = Infinity;
-  /** Timer B/F, the §9.1 CANCEL wait, the hold's end or the linger's. */
-  deadline = Infinity;
-  pdd = -1;
-  setupMs = 0;
-  status = 0;
-  reason = '';
-  local = false;
-  cancelWanted = false;
-  /** Set by a send failure charged to this call: a running timeout ends as 503 instead of 408. */
-  transportError = false;
-  remoteTag = '';
-  /** Request-URI of in-dialog requests: the 2xx's Contact (§12.1.2). */
-  target = '';
-  /** `Route: …\r\n` lines from the 2xx's Record-Route, reversed (§12.1.2); '' when none. */
-  route = '';
-  /** The final response's To as written (the non-2xx ACK copies it, §17.1.1.3). */
-  finalTo = '';
-  remoteBye = false;
-  byeReason: string | undefined;
-  /** Final status of our BYE; -1 while none was sent. */
-  byeStatus = -1;
-
-  constructor(driver: LeanUacDriver, key: string, tag: string, dial: DialPieces, entry: MixEntry, holdMs: number, signal: AbortSignal, start: number, callIdSuffix: string) {
-    this.driver = driver;
-    this.key = key;
-    this.callId = key + callIdSuffix;
-    this.tag = tag;
-    this.dial = dial;
-    this.expect = entry.expect;
-    this.holdMs = holdMs;
-    this.signal = signal;
-    this.start = start;
-  }
-
-  onTimer(now: number): void {
-    this.driver.onTimer(this, now);
-  }
-}
 
 /**
  * A second engine for the `sip-uac` load driver, SIPp-like: one UDP socket, requests built from
@@ -134,15 +57,9 @@ export class LeanUacDriver implements CallDriver {
   readonly #timers: DerivedTimers;
   readonly #wheel = new SlotWheel(10);
   readonly #calls = new Map<string, Call>();
-  readonly #dials = new Map<string, DialPieces>();
   readonly #scanner = new ResponseScanner();
   readonly #random: () => number;
-  readonly #host: string;
-  readonly #fromLine: string;
-  /** Max-Forwards, Contact, User-Agent: the same in every request that carries them. */
-  readonly #common: string;
-  readonly #viaHead: string;
-  readonly #inviteTail: string;
+  readonly #messages: LeanMessages;
   readonly #callIdSuffix: string;
   /** The abort listener of each signal calls were placed with (the generator shares one among all its calls). */
   readonly #listeners = new Map<AbortSignal, () => void>();
@@ -165,13 +82,7 @@ export class LeanUacDriver implements CallDriver {
     const seed = randomBytes(8);
     this.#random = seededRandom(seed.readUInt32BE(0));
     this.#callIdSuffix = `-${seed.readUInt32BE(4).toString(36)}@${local.address}`;
-    this.#host = o.domain ?? `${o.target.address}:${o.target.port}`;
-    const user = o.fromUser ?? 'gwsim';
-    this.#fromLine = `From: <sip:${user}@${o.domain ?? local.address}>;tag=`;
-    this.#viaHead = `Via: SIP/2.0/UDP ${local.address}:${local.port};branch=z9hG4bK`;
-    this.#common = `Max-Forwards: 70\r\nContact: <sip:${user}@${local.address}:${local.port}>\r\nUser-Agent: gwsim-load\r\n`;
-    const sdp = o.sdp === false ? '' : sdpFor(local.address);
-    this.#inviteTail = sdp ? `Content-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(sdp)}\r\n\r\n${sdp}` : 'Content-Length: 0\r\n\r\n';
+    this.#messages = new LeanMessages(this.local, o);
     socket.on('message', (buf, rinfo) => this.#onMessage(buf, rinfo));
     socket.on('error', () => void this.counters.socketErrors++);
   }
@@ -213,11 +124,10 @@ export class LeanUacDriver implements CallDriver {
     }
     const key = `${(++this.#seq).toString(36)}.${((this.#random() * 4294967296) >>> 0).toString(36)}`; // unique by the counter, random across drivers
     const tag = ((this.#random() * 4294967296) >>> 0).toString(36);
-    const call = new Call(this, key, tag, this.#dial(entry.dial), entry, holdMs, signal, performance.now(), this.#callIdSuffix);
+    const call = new Call(this, key, tag, this.#messages.dial(entry.dial), entry, holdMs, signal, performance.now(), this.#callIdSuffix);
     const p = new Promise<CallResult>((resolve) => (call.resolve = resolve));
     this.#calls.set(call.callId, call);
-    const d = call.dial;
-    call.out = Buffer.from(`${d.inviteHead}${key}i\r\n${this.#fromLine}${tag}\r\n${d.to}\r\nCall-ID: ${call.callId}\r\nCSeq: 1 INVITE\r\n${this.#common}${this.#inviteTail}`);
+    call.out = this.#messages.invite(call);
     // §17.1.1.2: Timer A from T1 (doubling), Timer B at 64·T1.
     call.interval = this.#timers.A;
     call.retransAt = call.start + call.interval;
@@ -238,17 +148,6 @@ export class LeanUacDriver implements CallDriver {
     }
     this.#calls.clear();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
-  }
-
-  /** `sip:`/`sips:` URIs as given; `user@host` gets `sip:`; a bare user gets the domain (or target) as host (as SipUacDriver). */
-  #dial(dial: string): DialPieces {
-    let d = this.#dials.get(dial);
-    if (d === undefined) {
-      const uri = /^sips?:/i.test(dial) ? dial : dial.includes('@') ? `sip:${dial}` : `sip:${dial}@${this.#host}`;
-      d = { uri, inviteHead: `INVITE ${uri} SIP/2.0\r\n${this.#viaHead}`, to: `To: <${uri}>` };
-      this.#dials.set(dial, d);
-    }
-    return d;
   }
 
   // ---- sending ----
@@ -292,10 +191,6 @@ export class LeanUacDriver implements CallDriver {
     call.transportError = true;
     call.deadline = 0;
     this.#arm(call); // ends it from the wheel, not from inside a send
-  }
-
-  #ackFor2xx(call: Call): Buffer {
-    return Buffer.from(`ACK ${call.target} SIP/2.0\r\n${this.#viaHead}${call.key}a\r\n${call.route}Max-Forwards: 70\r\n${this.#fromLine}${call.tag}\r\n${call.dial.to};tag=${call.remoteTag}\r\nCall-ID: ${call.callId}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`);
   }
 
   // ---- timers ----
@@ -364,8 +259,7 @@ export class LeanUacDriver implements CallDriver {
 
   /** §9.1: CANCEL only once a provisional arrived; the INVITE then gets 64·T1 to end (normally with 487). */
   #cancel(call: Call, now: number): void {
-    const d = call.dial;
-    call.out = Buffer.from(`CANCEL ${d.uri} SIP/2.0\r\n${this.#viaHead}${call.key}i\r\nMax-Forwards: 70\r\n${this.#fromLine}${call.tag}\r\n${d.to}\r\nCall-ID: ${call.callId}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n`);
+    call.out = this.#messages.cancel(call);
     this.#send(call.out, call);
     call.interval = this.#timers.E;
     call.retransAt = now + call.interval;
@@ -376,7 +270,7 @@ export class LeanUacDriver implements CallDriver {
   /** End the hold: BYE in the dialog (CSeq 2, new branch), retransmitted by Timer E until Timer F (§17.1.2.2). */
   #bye(call: Call, now: number): void {
     call.state = BYEING;
-    call.out = Buffer.from(`BYE ${call.target} SIP/2.0\r\n${this.#viaHead}${call.key}b\r\n${call.route}${this.#common}${this.#fromLine}${call.tag}\r\n${call.dial.to};tag=${call.remoteTag}\r\nCall-ID: ${call.callId}\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n`);
+    call.out = this.#messages.bye(call);
     this.#send(call.out, call);
     call.interval = this.#timers.E;
     call.retransAt = now + call.interval;
@@ -426,7 +320,7 @@ export class LeanUacDriver implements CallDriver {
         call.remoteTag = tag;
         call.target = (r.contact && uriOf(r.contact)) || call.dial.uri;
         if (r.recordRoute.length) call.route = routeLines(r.recordRoute);
-        this.#send(this.#ackFor2xx(call), null); // a lost ACK is recovered by the 2xx retransmission
+        this.#send(this.#messages.ack2xx(call), null); // a lost ACK is recovered by the 2xx retransmission
         if (call.holdMs <= 0 || call.cancelWanted || call.signal.aborted) return this.#bye(call, now);
         call.state = HOLDING;
         call.out = null;
@@ -437,8 +331,7 @@ export class LeanUacDriver implements CallDriver {
       // §17.1.1.3: ACK a non-2xx final in its transaction (same branch and R-URI, the response's To), then
       // linger for Timer D to ACK its retransmissions.
       call.finalTo = r.to;
-      const d = call.dial;
-      call.out = Buffer.from(`ACK ${d.uri} SIP/2.0\r\n${this.#viaHead}${call.key}i\r\nMax-Forwards: 70\r\n${this.#fromLine}${call.tag}\r\nTo: ${r.to}\r\nCall-ID: ${call.callId}\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n`);
+      call.out = this.#messages.ackNon2xx(call, r.to);
       this.#send(call.out, null);
       this.#complete(call);
       this.#linger(call, now + this.#timers.D);
@@ -448,7 +341,7 @@ export class LeanUacDriver implements CallDriver {
       // A retransmitted 2xx (our ACK was lost): ACK it again (§13.2.2.4). A 2xx from another fork is stray.
       if (call.remoteTag !== '' && tagOf(r.to) === call.remoteTag) {
         this.counters.reAcks++;
-        this.#send(this.#ackFor2xx(call), null);
+        this.#send(this.#messages.ack2xx(call), null);
       } else this.counters.stray++;
     } else if (r.status >= 300 && call.state === LINGER && call.finalTo !== '' && call.out) {
       this.counters.reAcks++; // a retransmitted non-2xx final: our ACK was lost (§17.1.1.2, Completed)
@@ -599,19 +492,3 @@ function literalLookup(family: 4 | 6) {
   return (address: string, _options: unknown, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void => callback(null, address, family);
 }
 
-/** Record-Route header values (top first, each maybe a list) → the route set's Route lines, reversed (§12.1.2). */
-function routeLines(recordRoute: readonly string[]): string {
-  const routes = recordRoute.flatMap((v) => splitList(v));
-  let lines = '';
-  for (let i = routes.length - 1; i >= 0; i--) lines += `Route: ${routes[i]}\r\n`;
-  return lines;
-}
-
-/** A response to `req` (§8.2.6.2): its Vias, From, To (with `toTag` added when it has none), Call-ID, CSeq. */
-function responseTo(req: SipRequest, status: number, reason: string, toTag: string): Buffer {
-  let head = `SIP/2.0 ${status} ${reason}\r\n`;
-  for (const v of req.headers.getAll('Via')) head += `Via: ${v}\r\n`;
-  const to = req.headers.get('To') ?? '';
-  head += `From: ${req.headers.get('From') ?? ''}\r\nTo: ${to}${toTag && !req.toTag ? `;tag=${toTag}` : ''}\r\nCall-ID: ${req.callId}\r\nCSeq: ${req.headers.get('CSeq') ?? ''}\r\nContent-Length: 0\r\n\r\n`;
-  return Buffer.from(head);
-}
