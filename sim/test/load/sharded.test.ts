@@ -1,9 +1,9 @@
-import { UdpTransport, UserAgent } from '@gwsim/sip';
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from '../../src/load/generator.ts';
 import type { LoadPlan, LoadProgress } from '../../src/load/load-types.ts';
 import { shardCap, shardDriverOptions } from '../../src/load/sharded.ts';
+import { countingUas } from './support/counting-uas.ts';
 
 /** Sharding over worker threads (each loads the .ts worker through tsx), against our own UAS on 127.0.42.x. */
 const UAS = '127.0.42.2';
@@ -28,16 +28,9 @@ describe('sharded load', () => {
   });
 
   it('two workers place every arrival once; counts, mix, timeline and progress merge', async () => {
-    const seen = new Set<string>();
-    const sources = new Set<number>();
-    const ua = new UserAgent({
-      transport: await UdpTransport.create({ address: UAS, port: 0 }),
-      onInvite: (inv) => {
-        seen.add(inv.request.callId);
-        sources.add(inv.source.port);
-        if (inv.request.uri.startsWith('sip:b@')) inv.reject(486, 'Busy Here');
-        else void inv.accept({ body: 'v=0\r\n' }).catch(() => {});
-      },
+    const { ua, seen, sources } = await countingUas(UAS, (inv) => {
+      if (inv.request.uri.startsWith('sip:b@')) inv.reject(486, 'Busy Here');
+      else void inv.accept({ body: 'v=0\r\n' }).catch(() => {});
     });
     open.push(ua);
     const progress: LoadProgress[] = [];
