@@ -52,6 +52,39 @@ describe('the fast path addon', () => {
 });
 
 describe('UdpBatchSocket', () => {
+  it('reads many sockets at once, more datagrams than one receive area holds, and loses none', async () => {
+    const peer = await dgramSocket(B);
+    peer.setRecvBufferSize(4 << 20); // the 1,500 answers arrive in a burst too
+    const sockets = Array.from({ length: 300 }, () => batchSocket(A));
+    let received = 0;
+    for (const s of sockets) s.onMessage((buf, ip, port) => (received++, s.send(buf, 0, buf.length, ip, port)));
+    let back = 0;
+    peer.on('message', () => back++);
+    // 1,500 datagrams queued before this thread reads any: the 256-slot area is handed over whenever it fills
+    for (let round = 0; round < 5; round++) for (const s of sockets) peer.send(Buffer.alloc(100, round), s.port, A);
+    await until(() => back === 1500, 10_000);
+    expect(received).toBe(1500);
+    expect(sockets.every((s) => s.counters.received === 5 && s.counters.sent === 5)).toBe(true);
+    expect(UdpBatchSocket.refused()).toBe(0);
+  });
+
+  it('pauses and resumes reading: datagrams wait in the kernel meanwhile', async () => {
+    const peer = await dgramSocket(B);
+    const s = batchSocket(A);
+    const got: string[] = [];
+    const listener = (buf: Buffer): void => void got.push(buf.toString());
+    s.onMessage(listener);
+    peer.send('before', s.port, A);
+    await until(() => got.length === 1);
+    s.onMessage(null);
+    for (let i = 0; i < 5; i++) peer.send(`paused ${i}`, s.port, A);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toEqual(['before']);
+    s.onMessage(listener);
+    await until(() => got.length === 6);
+    expect(got).toEqual(['before', ...Array.from({ length: 5 }, (_, i) => `paused ${i}`)]);
+  });
+
   it('receives in batches and answers to the sender: payload, address and port intact', async () => {
     const peer = await dgramSocket(B);
     const s = batchSocket(A);
