@@ -117,15 +117,38 @@ describe('RtpDataPlane (RTP off werift once DTLS is up)', () => {
     await waitFor(() => atB.length === 30 && atA.length === 30);
     expect(atB.map((p) => p.text)).toEqual(Array.from({ length: 30 }, (_, i) => `ab-${i}`));
     expect(atA.map((p) => p.text)).toEqual(Array.from({ length: 30 }, (_, i) => `ba-${i}`));
-    // SRTCP both ways between our plane's contexts and werift's: each sender hears receiver reports
-    const reports = { a: 0, b: 0 };
-    rtcpOf(a.track('audio')!).subscribe(() => reports.a++);
-    rtcpOf(b.track('audio')!).subscribe(() => reports.b++);
-    await waitFor(() => reports.a > 0 && reports.b > 0, 4000);
-    const ours = (planes.a === 'gwsim' ? a : b).dataPlane as DataPlaneStatus;
-    expect(ours).toMatchObject({ srtcp: true, rtcpDropped: 0 });
-    expect(ours.rtcpSent).toBeGreaterThan(0);
-    expect(ours.rtcpReceived).toBeGreaterThan(0);
+    // SRTCP both ways between our plane's contexts and werift's: werift's sender hears our receiver report about
+    // its stream, and our plane reads werift's (its block about our SR gives the round-trip time)
+    const [ours, theirs] = planes.a === 'gwsim' ? [a, b] : [b, a];
+    const theirSsrc = theirs.track('audio')!.sender.ssrc;
+    const heard: Array<{ reports?: Array<{ ssrc: number; packetsLost: number }> }> = [];
+    rtcpOf(theirs.track('audio')!).subscribe((p) => heard.push(p as (typeof heard)[number]));
+    const status = (): DataPlaneStatus => ours.dataPlane as DataPlaneStatus;
+    await waitFor(() => heard.some((p) => p.reports?.some((r) => r.ssrc === theirSsrc)) && status().rtcpRttMs !== null, 5000);
+    expect(heard.flatMap((p) => p.reports ?? []).find((r) => r.ssrc === theirSsrc)!.packetsLost).toBe(0);
+    expect(status()).toMatchObject({ srtcp: true, reports: 'gwsim', rtcpDropped: 0 });
+    expect(status().rtcpRttMs).toBeGreaterThanOrEqual(0);
+    expect(status().rtcpRttMs).toBeLessThan(1000);
+  });
+
+  it('reports from its own statistics: the loss werift’s stream had, one compound per interval, werift’s loops stopped', async () => {
+    const { a, b } = await pair({ a: 'gwsim', b: 'werift' });
+    const atA = collect(a.track('audio')!);
+    const audio = b.track('audio')!;
+    const heard: Array<{ reports?: Array<{ ssrc: number; packetsLost: number; highestSequence: number }> }> = [];
+    rtcpOf(audio).subscribe((p) => heard.push(p as (typeof heard)[number]));
+    // 40 sequence numbers, 10–14 never sent: five packets lost on the way, as a's receiver report must say
+    for (let seq = 0; seq < 40; seq++) if (seq < 10 || seq > 14) audio.sendPayload(Buffer.from(`s${seq}`), 0, 2 + String(seq).length - 1, seq, seq * 960, false);
+    await waitFor(() => atA.length === 35);
+    const started = performance.now();
+    await waitFor(() => heard.some((p) => p.reports?.some((r) => r.ssrc === audio.sender.ssrc && r.packetsLost === 5)), 5000);
+    // werift's own loops would send an SR and an RR per transceiver about every second (four a second here)
+    await new Promise((r) => setTimeout(r, 3000 - (performance.now() - started)));
+    const sent = (a.dataPlane as DataPlaneStatus).rtcpSent;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(sent).toBeLessThanOrEqual(7);
+    const aSender = a.track('audio')!.sender as unknown as { rtcpCancel: AbortController };
+    expect(aSender.rtcpCancel.signal.aborted).toBe(true);
   });
 
   it('drops a forged packet of a known SSRC (authentication fails) and keeps delivering genuine ones', async () => {
@@ -150,10 +173,8 @@ describe('RtpDataPlane (RTP off werift once DTLS is up)', () => {
     for (let i = 0; i < 100; i++) audio.send(Buffer.from(`batched-${i}`), { timestampStep: 960 });
     await waitFor(() => back.length === 100);
     expect(back.map((p) => p.text)).toEqual(Array.from({ length: 100 }, (_, i) => `batched-${i}`));
-    // werift's RTCP (receiver reports about a's stream, SRTCP) and ICE consent still go through werift
-    const reports: unknown[] = [];
-    rtcpOf(audio).subscribe((p) => reports.push(p));
-    await waitFor(() => reports.length > 0, 4000);
+    // both planes report (SRTCP on the batched socket): a's round-trip time comes from b's block about a's SR
+    await waitFor(() => (a.dataPlane as DataPlaneStatus).rtcpRttMs !== null && (b.dataPlane as DataPlaneStatus).rtcpReceived > 0, 5000);
     // a forged packet is dropped on the batched path too
     await sendForged(answer, audio.sender.ssrc);
     await waitFor(() => (b.dataPlane as { dropped: number }).dropped === 1);

@@ -13,10 +13,12 @@
  * and timestamp offsets, and the MID header extension (RFC 8843) when negotiated. What it does not do:
  * transport-wide congestion control and abs-send-time extensions, RTX/NACK retransmission history, RED.
  *
- * SRTCP (AEAD_AES_128_GCM with the fast path's addon): the plane also protects what werift's RTCP senders send
- * (it replaces the DTLS transport's `sendRtcp`) and unprotects received SRTCP, handing the reports to werift's
- * RTCP router as werift's own path would: werift still builds and reads every report, only its per-packet
- * cipher objects and dgram sends are gone.
+ * RTCP (AEAD_AES_128_GCM with the fast path's addon): the plane sends its own sender and receiver reports, from
+ * statistics it keeps per packet, for every plane of the thread on one shared timer (plane-rtcp.ts), and stops
+ * werift's per-transceiver report loops; it reads received reports itself (LSR/DLSR, round-trip time, the far
+ * end's loss and jitter) and hands feedback (NACK, PLI, FIR, REMB) to werift's RTCP router. What werift still
+ * sends itself (e.g. a PLI it is asked for) is protected and written by the plane too (it replaces the DTLS
+ * transport's `sendRtcp`).
  *
  * Batched I/O (`batchedIo`, when the addon is available): the plane also takes the ICE socket's reading from
  * libuv (Node's handle stops reading; the addon reads the same socket, duplicated, with recvmmsg) and writes
@@ -28,8 +30,11 @@
  */
 import type { Socket } from 'node:dgram';
 import { ntpTime, RtcpPacketConverter, type RTCPeerConnection } from 'werift';
+import { RTCP_RR, RTCP_SDES, RTCP_SR } from '../rtcp.ts';
 import { RTP_HEADER_BYTES } from '../rtp.ts';
+import type { RtpReceiverStats } from '../rtp-stats.ts';
 import { ipv4ToNumber, numberToIpv4, UdpBatchSocket } from '../udp-batch.ts';
+import { PlaneRtcp, reportScheduler, type RtcpSenderSource } from './plane-rtcp.ts';
 import { SRTCP_NOT_ENCRYPTED, SrtcpContext } from './srtcp-context.ts';
 import { SrtpContext, srtpKeyLengths, srtpProfileName } from './srtp-context.ts';
 
@@ -61,10 +66,15 @@ interface WeriftDtlsTransport {
   dtls?: { srtp?: { srtpProfile?: number }; extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer } };
   iceTransport: { connection: { nominated?: WeriftPair } };
 }
+/** werift's report loop switch (RTCRtpSender and RTCRtpReceiver): aborting it ends the loop for good. */
+export interface WeriftRtcpLoop {
+  rtcpCancel?: AbortController;
+}
 /** werift's RTCRtpSender fields the fast path reads or keeps current for its RTCP sender reports. */
-export interface WeriftSender {
+export interface WeriftSender extends WeriftRtcpLoop {
   ssrc: number;
-  codec?: { payloadType: number };
+  cname?: string;
+  codec?: { payloadType: number; clockRate?: number };
   headerExtensions?: ReadonlyArray<{ uri: string; id: number }>;
   seqOffset: number;
   timestampOffset: number;
@@ -104,6 +114,10 @@ export interface DataPlaneOptions {
 /** What a track gives the data plane: a sender to frame for, and where received packets go. */
 export interface DataPlaneTrack {
   readonly sender: WeriftSender;
+  /** werift's receiver of the same transceiver (its report loop stops when the plane reports). */
+  readonly receiver: WeriftRtcpLoop;
+  /** The RTP clock of what this track receives (jitter in reports). */
+  readonly clockRate: number;
   readonly mid: string;
   /** @internal A received packet, decrypted in place: `length` bytes of `buffer` are the RTP packet. */
   receiveRaw(buffer: Buffer, length: number): void;
@@ -116,11 +130,35 @@ interface RtcpPath {
   readonly dtls: WeriftDtlsTransport;
 }
 
+/** A received SSRC's track, and its statistics when the plane reports. */
+interface Inbound {
+  readonly track: DataPlaneTrack;
+  readonly stats: RtpReceiverStats | null;
+}
+
 /** The per-track header template and sender state. */
-class Outbound {
+class Outbound implements RtcpSenderSource {
   readonly sender: WeriftSender;
   readonly header: Buffer;
   lastClock = -Infinity;
+  lastTimestamp = 0;
+  lastSendMs = 0;
+
+  get ssrc(): number {
+    return this.sender.ssrc >>> 0;
+  }
+
+  get clockRate(): number {
+    return this.sender.codec?.clockRate ?? 90_000;
+  }
+
+  get packetCount(): number {
+    return this.sender.packetCount;
+  }
+
+  get octetCount(): number {
+    return this.sender.octetCount;
+  }
 
   constructor(sender: WeriftSender, mid: string) {
     this.sender = sender;
@@ -146,14 +184,17 @@ export class RtpDataPlane {
   readonly counters = { sent: 0, received: 0, dropped: 0, rtcpSent: 0, rtcpReceived: 0, rtcpDropped: 0 };
   readonly #out: SrtpContext;
   readonly #in: SrtpContext;
-  /** SRTCP on the addon, or null (werift keeps SRTCP: CM profile, no addon). */
+  /** SRTCP on the addon, or null (werift keeps SRTCP and its reports: CM profile, no addon). */
   readonly #rtcp: RtcpPath | null;
+  /** The plane's own reports (with #rtcp). */
+  readonly #reports: PlaneRtcp | null;
+  readonly #report = (): void => this.#sendReport();
   readonly #socket: Socket;
   readonly #remotePort: number;
   readonly #remoteHost: string;
   readonly #transport: WeriftUdpTransport;
   readonly #weriftOnData: WeriftUdpTransport['onData'];
-  readonly #tracks = new Map<number, DataPlaneTrack>();
+  readonly #tracks = new Map<number, Inbound>();
   readonly #outbound = new Map<DataPlaneTrack, Outbound>();
   readonly #scratch = Buffer.allocUnsafe(MAX_PACKET_BYTES);
   readonly #batched: BatchedIce | null;
@@ -172,8 +213,31 @@ export class RtpDataPlane {
       if (!this.#receive(data)) this.#weriftOnData(data, addr);
     };
     this.#batched = batchedIo ? this.#batch() : null;
-    // werift's RTCP senders (SR, RR, NACK, PLI) call this; an own property shadows the prototype's until close
+    // what werift still sends (feedback) calls this; an own property shadows the prototype's until close
     if (rtcp !== null) rtcp.dtls.sendRtcp = (packets) => Promise.resolve(this.#sendRtcp(rtcp, packets));
+    this.#reports = rtcp === null ? null : new PlaneRtcp();
+    if (this.#reports !== null) reportScheduler.add(this.#report);
+  }
+
+  /** This plane's compound report (plane-rtcp.ts), protected and sent. */
+  #sendReport(): void {
+    const rtcp = this.#rtcp;
+    if (this.#closed || rtcp === null || this.#reports === null) return;
+    const protectedPacket = rtcp.out.protect(this.#reports.report([...this.#outbound.values()]));
+    this.#write(protectedPacket, protectedPacket.length);
+    this.counters.rtcpSent++;
+  }
+
+  /** The plane's report statistics (null: werift reports). */
+  get reports(): PlaneRtcp | null {
+    return this.#reports;
+  }
+
+  /** A track of this peer: when the plane reports, werift's report loops of its transceiver stop. */
+  take(track: DataPlaneTrack): void {
+    if (this.#reports === null) return;
+    track.sender.rtcpCancel?.abort();
+    track.receiver.rtcpCancel?.abort();
   }
 
   #sendRtcp(rtcp: RtcpPath, packets: WeriftRtcpPacket[]): void {
@@ -199,16 +263,23 @@ export class RtpDataPlane {
       this.counters.rtcpDropped++;
       return true;
     }
-    let packets: unknown[];
-    try {
-      // a copy: werift's packet objects may keep views of their bytes, and `data` may be the shared receive area
-      packets = RtcpPacketConverter.deSerialize(Buffer.from(data.subarray(0, length)));
-    } catch {
+    const feedback = this.#reports === null ? true : this.#reports.read(data.subarray(0, length));
+    if (feedback === null) {
       this.counters.rtcpDropped++;
       return true;
     }
     this.counters.rtcpReceived++;
+    if (!feedback) return true;
+    let packets: Array<{ type?: number }>;
+    try {
+      // a copy: werift's packet objects may keep views of their bytes, and `data` may be the shared receive area
+      packets = RtcpPacketConverter.deSerialize(Buffer.from(data.subarray(0, length))) as Array<{ type?: number }>;
+    } catch {
+      return true;
+    }
     for (const packet of packets) {
+      // the plane read the reports; werift gets the rest (when werift reports, everything)
+      if (this.#reports !== null && (packet.type === RTCP_SR || packet.type === RTCP_RR || packet.type === RTCP_SDES)) continue;
       try {
         rtcp.dtls.onRtcp.execute(packet);
       } catch {
@@ -274,7 +345,8 @@ export class RtpDataPlane {
 
   /** Route later packets of `ssrc` to `track` (werift delivered its first one there). */
   learn(ssrc: number, track: DataPlaneTrack): void {
-    if (!this.#closed) this.#tracks.set(ssrc >>> 0, track);
+    if (this.#closed) return;
+    this.#tracks.set(ssrc >>> 0, { track, stats: this.#reports?.receiver(ssrc >>> 0, track.clockRate) ?? null });
   }
 
   /**
@@ -290,7 +362,7 @@ export class RtpDataPlane {
     if (o === undefined) {
       o = new Outbound(sender, track.mid);
       this.#outbound.set(track, o);
-      void sender.runRtcp(); // werift starts its sender reports on its first send; ours replace its sends
+      if (this.#reports === null) void sender.runRtcp(); // werift starts its sender reports on its first send
     }
     const payloadLength = end - start;
     const headerLength = o.header.length;
@@ -314,7 +386,9 @@ export class RtpDataPlane {
     sender.packetCount = (sender.packetCount + 1) >>> 0;
     sender.octetCount = (sender.octetCount + payloadLength) >>> 0;
     const now = performance.now();
-    if (now - o.lastClock >= SR_CLOCK_REFRESH_MS) {
+    o.lastTimestamp = ts;
+    o.lastSendMs = now;
+    if (this.#reports === null && now - o.lastClock >= SR_CLOCK_REFRESH_MS) {
       // the NTP/RTP pair of a sender report must describe the same instant: refresh both together
       o.lastClock = now;
       sender.rtpTimestamp = ts;
@@ -327,6 +401,7 @@ export class RtpDataPlane {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    reportScheduler.remove(this.#report);
     if (this.#batched !== null) {
       this.#batched.socket.close();
       try {
@@ -347,15 +422,16 @@ export class RtpDataPlane {
     if (data.length < RTP_HEADER_BYTES || (data[0]! & 0xc0) !== 0x80) return false;
     const pt = data[1]!;
     if (pt >= 192 && pt <= 223) return this.#rtcp !== null && this.#receiveRtcp(this.#rtcp, data);
-    const track = this.#tracks.get(data.readUInt32BE(8));
-    if (track === undefined) return false;
+    const inbound = this.#tracks.get(data.readUInt32BE(8));
+    if (inbound === undefined) return false;
     const length = this.#in.unprotect(data);
     if (length < 0) {
       this.counters.dropped++;
       return true;
     }
     this.counters.received++;
-    track.receiveRaw(data, length);
+    inbound.stats?.update(data.readUInt16BE(2), data.readUInt32BE(4), performance.now(), length);
+    inbound.track.receiveRaw(data, length);
     return true;
   }
 }

@@ -40,6 +40,10 @@ export interface DataPlaneStatus {
   rtcpSent: number;
   rtcpReceived: number;
   rtcpDropped: number;
+  /** Who builds and reads the sender/receiver reports: the plane (with srtcp) or werift. */
+  reports: 'gwsim' | 'werift';
+  /** Round-trip time from the far end's latest report block about us, ms (the plane's reports; null before one). */
+  rtcpRttMs: number | null;
 }
 
 export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
@@ -106,7 +110,9 @@ export class WebRtcPeer extends TypedEmitter<WebRtcPeerEvents> {
   /** Which path carries RTP: our data plane (with its SRTP profile) or werift's. */
   get dataPlane(): DataPlaneStatus | { path: 'werift' } {
     const plane = this.#plane;
-    return plane ? { path: 'gwsim', profile: plane.profile, batchedIo: plane.batchedIo, srtcp: plane.srtcp, ...plane.counters } : { path: 'werift' };
+    if (!plane) return { path: 'werift' };
+    const reports = plane.reports;
+    return { path: 'gwsim', profile: plane.profile, batchedIo: plane.batchedIo, srtcp: plane.srtcp, ...plane.counters, reports: reports ? 'gwsim' : 'werift', rtcpRttMs: reports?.stats.rttMs ?? null };
   }
 
   get closed(): boolean {

@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import { RTP_HEADER_BYTES } from '../rtp.ts';
-import type { DataPlaneTrack, RtpDataPlane, WeriftSender } from './rtp-data-plane.ts';
+import type { DataPlaneTrack, RtpDataPlane, WeriftRtcpLoop, WeriftSender } from './rtp-data-plane.ts';
 import type { MediaKind, TrackStats, WebRtcTrackDump } from './webrtc-peer-types.ts';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -83,9 +83,20 @@ export class WebRtcTrack implements DataPlaneTrack {
     this.#listener = listener;
   }
 
+  /** @internal werift's receiver of this section (its report loop stops when the data plane reports). */
+  get receiver(): WeriftRtcpLoop {
+    return this.#transceiver.receiver as unknown as WeriftRtcpLoop;
+  }
+
+  /** @internal The RTP clock of the negotiated codec (90 kHz until negotiated). */
+  get clockRate(): number {
+    return this.#transceiver.sender.codec?.clockRate ?? 90_000;
+  }
+
   /** @internal The peer's data plane from now on (null: werift's path). */
   useDataPlane(plane: RtpDataPlane | null): void {
     this.#plane = plane;
+    plane?.take(this);
   }
 
   /** @internal A packet werift received and decrypted: the data plane takes this SSRC's next ones. */
