@@ -32,6 +32,18 @@ describe('PlaneRtcp (the data plane’s own reports)', () => {
     expect(sr.rtpTimestamp).toBeLessThan(72_000 + 48 * 50);
   });
 
+  it('keeps the first CNAME it is given (werift’s, from the SDP), and makes one up when given none', () => {
+    const cnameOf = (rtcp: PlaneRtcp): string => (parseRtcp(rtcp.report([source(1, 1)])).at(-1) as SourceDescription).chunks[0]!.items[0]!.value;
+    const given = new PlaneRtcp();
+    given.useCname(undefined);
+    given.useCname('first@werift');
+    given.useCname('second');
+    expect(cnameOf(given)).toBe('first@werift');
+    const own = new PlaneRtcp();
+    expect(cnameOf(own)).toMatch(/^[\w-]{16}$/);
+    expect(cnameOf(own)).toBe(cnameOf(own));
+  });
+
   it('with nothing sent, reports with an RR from an SSRC of its own', () => {
     const packets = parseRtcp(new PlaneRtcp().report([source(5, 0)]));
     expect(packets.map((p) => p.type)).toEqual(['rr', 'sdes']);

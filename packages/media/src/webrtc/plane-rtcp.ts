@@ -55,13 +55,18 @@ export class PlaneRtcp {
   /** Per our SSRC: the far end's latest report about it. */
   readonly remoteReports = new Map<number, RemoteReceiverReport>();
   readonly #receivers = new Map<number, RtpReceiverStats>();
-  readonly #cname: string;
+  #cname: string | undefined;
   /** An SSRC for RRs when no SSRC of ours has sent (RFC 3550 §6.4.2 needs one). */
   readonly #reporterSsrc = randomBytes(4).readUInt32BE(0);
   readonly #clockRates = new Map<number, number>();
 
   constructor(cname?: string) {
-    this.#cname = cname !== undefined && cname.length > 0 ? cname : randomBytes(12).toString('base64url');
+    this.useCname(cname);
+  }
+
+  /** The CNAME of our sources (the first one given sticks; RFC 3550 §6.5.1: one per participant). */
+  useCname(cname: string | undefined): void {
+    if (this.#cname === undefined && cname !== undefined && cname.length > 0 && Buffer.byteLength(cname) <= 255) this.#cname = cname;
   }
 
   /** The statistics of received SSRC `ssrc` (created on first use). */
@@ -101,7 +106,9 @@ export class PlaneRtcp {
     // the blocks go in an RR even after SRs: werift routes an SR to the receiver of its SSRC only, an RR's blocks
     // to the senders they are about (RFC 3550 §6.1 allows RRs after the SRs of a compound)
     if (packets.length === 0 || blocks.length > 0) packets.push({ type: 'rr', ssrc: ssrcs[0]!, reports: blocks });
-    packets.push({ type: 'sdes', chunks: ssrcs.map((ssrc) => ({ ssrc, items: [{ type: SDES_CNAME, value: this.#cname }] })) });
+    this.#cname ??= randomBytes(12).toString('base64url');
+    const cname = this.#cname;
+    packets.push({ type: 'sdes', chunks: ssrcs.map((ssrc) => ({ ssrc, items: [{ type: SDES_CNAME, value: cname }] })) });
     this.stats.reportsSent++;
     return serializeRtcp(packets);
   }

@@ -236,6 +236,7 @@ export class RtpDataPlane {
   /** A track of this peer: when the plane reports, werift's report loops of its transceiver stop. */
   take(track: DataPlaneTrack): void {
     if (this.#reports === null) return;
+    this.#reports.useCname(track.sender.cname); // the CNAME werift put in the SDP's a=ssrc lines
     track.sender.rtcpCancel?.abort();
     track.receiver.rtcpCancel?.abort();
   }
@@ -263,23 +264,28 @@ export class RtpDataPlane {
       this.counters.rtcpDropped++;
       return true;
     }
-    const feedback = this.#reports === null ? true : this.#reports.read(data.subarray(0, length));
-    if (feedback === null) {
+    const reports = this.#reports;
+    // the plane reads the reports when it makes its own; werift gets the rest (when werift reports, everything)
+    const forWerift = reports === null ? true : reports.read(data.subarray(0, length));
+    if (forWerift === null) {
       this.counters.rtcpDropped++;
       return true;
     }
-    this.counters.rtcpReceived++;
-    if (!feedback) return true;
-    let packets: Array<{ type?: number }>;
-    try {
-      // a copy: werift's packet objects may keep views of their bytes, and `data` may be the shared receive area
-      packets = RtcpPacketConverter.deSerialize(Buffer.from(data.subarray(0, length))) as Array<{ type?: number }>;
-    } catch {
-      return true;
+    let packets: Array<{ type?: number }> = [];
+    if (forWerift) {
+      try {
+        // a copy: werift's packet objects may keep views of their bytes, and `data` may be the shared receive area
+        packets = RtcpPacketConverter.deSerialize(Buffer.from(data.subarray(0, length))) as Array<{ type?: number }>;
+      } catch {
+        if (reports === null) {
+          this.counters.rtcpDropped++;
+          return true;
+        }
+      }
     }
+    this.counters.rtcpReceived++;
     for (const packet of packets) {
-      // the plane read the reports; werift gets the rest (when werift reports, everything)
-      if (this.#reports !== null && (packet.type === RTCP_SR || packet.type === RTCP_RR || packet.type === RTCP_SDES)) continue;
+      if (reports !== null && (packet.type === RTCP_SR || packet.type === RTCP_RR || packet.type === RTCP_SDES)) continue;
       try {
         rtcp.dtls.onRtcp.execute(packet);
       } catch {
