@@ -86,9 +86,11 @@ export class PlaneRtcp {
     const blocks: ReportBlock[] = [];
     for (const r of this.#receivers.values()) if (r.valid && blocks.length < MAX_BLOCKS) blocks.push(r.reportBlock(wall));
     const packets: RtcpPacket[] = [];
+    const ssrcs: number[] = [];
     const { msw, lsw } = ntpFromMs(wall);
     for (const s of sources) {
       if (s.packetCount === 0) continue;
+      ssrcs.push(s.ssrc);
       this.#clockRates.set(s.ssrc, s.clockRate);
       const elapsed = Math.max(0, Math.round(((now - s.lastSendMs) * s.clockRate) / 1000));
       packets.push({
@@ -102,7 +104,7 @@ export class PlaneRtcp {
         reports: [],
       });
     }
-    const ssrcs = packets.length > 0 ? packets.map((p) => (p as { ssrc: number }).ssrc) : [this.#reporterSsrc];
+    if (ssrcs.length === 0) ssrcs.push(this.#reporterSsrc);
     // the blocks go in an RR even after SRs: werift routes an SR to the receiver of its SSRC only, an RR's blocks
     // to the senders they are about (RFC 3550 §6.1 allows RRs after the SRs of a compound)
     if (packets.length === 0 || blocks.length > 0) packets.push({ type: 'rr', ssrc: ssrcs[0]!, reports: blocks });
