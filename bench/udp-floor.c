@@ -2,20 +2,24 @@
  * The kernel's floor for the node's media forwarding pattern on this machine: one UDP socket per call, one
  * packet per socket every 20 ms (all calls' packets in one burst, as the endpoints' shared ticker sends them),
  * each packet received and sent on to a sink from that call's own second socket, in C with epoll and
- * recv/sendto — no JavaScript, no SRTP. Its CPU time per forwarded packet is what any forwarder with a socket
- * per call pays before doing anything; bench/README.md sets the node's figure beside it.
+ * recv/sendto — no JavaScript. Its CPU time per forwarded packet is what any forwarder with a socket per call
+ * pays before doing anything; bench/README.md sets the node's figure beside it.
  *
- *   cc -O2 -o /tmp/udp-floor bench/udp-floor.c && /tmp/udp-floor [calls=400] [seconds=3] [connected=0]
+ *   cc -O2 -o /tmp/udp-floor bench/udp-floor.c -lcrypto && /tmp/udp-floor [calls=400] [seconds=3] [connected=0] [gcm=0]
  *
- * connected=1 connect()s the sending sockets (no route lookup per send). Three processes: the generator (this
- * one), the forwarder (measured with getrusage) and the sink. Addresses: 127.0.54.1–127.0.54.4.
+ * connected=1 connect()s the sending sockets (no route lookup per send). gcm=1 seals every forwarded packet with
+ * AES-128-GCM as SRTP's AEAD_AES_128_GCM does (OpenSSL, one reused context, as the media addon): the floor of a
+ * forwarding path written in C, SRTP included. Three processes: the generator (this one), the forwarder
+ * (measured with getrusage) and the sink. Addresses: 127.0.54.1–127.0.54.4.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -47,12 +51,23 @@ static double now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* SRTP's AEAD_AES_128_GCM seal of one packet as the addon does it: 12-byte header as AAD, payload in place, tag after. */
+static int seal(EVP_CIPHER_CTX *aead, unsigned char *p, int length, uint32_t index) {
+  unsigned char iv[12] = {0};
+  int out;
+  memcpy(iv + 8, &index, 4);
+  return length >= 12 && EVP_EncryptInit_ex(aead, NULL, NULL, NULL, iv) == 1 && EVP_EncryptUpdate(aead, NULL, &out, p, 12) == 1 &&
+         EVP_EncryptUpdate(aead, p + 12, &out, p + 12, length - 12) == 1 && EVP_EncryptFinal_ex(aead, p + length, &out) == 1 &&
+         EVP_CIPHER_CTX_ctrl(aead, EVP_CTRL_GCM_GET_TAG, 16, p + length) == 1;
+}
+
 int main(int argc, char **argv) {
   int calls = argc > 1 ? atoi(argv[1]) : 400;
   double seconds = argc > 2 ? atof(argv[2]) : 3;
   int connected = argc > 3 ? atoi(argv[3]) : 0;
+  int gcm = argc > 4 ? atoi(argv[4]) : 0;
   if (calls < 1 || calls > MAX_CALLS || seconds <= 0) {
-    fprintf(stderr, "usage: udp-floor [calls 1-%d] [seconds] [connected 0|1]\n", MAX_CALLS);
+    fprintf(stderr, "usage: udp-floor [calls 1-%d] [seconds] [connected 0|1] [gcm 0|1]\n", MAX_CALLS);
     return 2;
   }
   static int in[MAX_CALLS], out[MAX_CALLS];
@@ -81,6 +96,9 @@ int main(int argc, char **argv) {
   }
   pid_t forwarder = fork();
   if (forwarder == 0) {
+    EVP_CIPHER_CTX *aead = EVP_CIPHER_CTX_new();
+    static const unsigned char key[16] = {1};
+    if (aead == NULL || EVP_EncryptInit_ex(aead, EVP_aes_128_gcm(), NULL, key, NULL) != 1) return 1;
     int ep = epoll_create1(0);
     for (int i = 0; i < calls; i++) {
       struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
@@ -94,21 +112,22 @@ int main(int argc, char **argv) {
       int n = epoll_wait(ep, ready, 1024, 100);
       for (int j = 0; j < n; j++) {
         int i = (int)ready[j].data.u32;
-        for (;;) {
-          ssize_t r = recv(in[i], buffer, sizeof buffer, 0);
-          if (r < 0) break;
-          if (connected) send(out[i], buffer, (size_t)r, 0);
-          else sendto(out[i], buffer, (size_t)r, 0, (struct sockaddr *)&sink, sizeof sink);
-          forwarded++;
-        }
+        /* one read per readable event, as the addon's recvmmsg (level-triggered: epoll reports a socket again while it holds more) */
+        ssize_t r = recv(in[i], buffer, sizeof buffer - 16, 0);
+        if (r < 0) continue;
+        if (gcm && !seal(aead, (unsigned char *)buffer, (int)r, (uint32_t)forwarded)) return 1;
+        size_t length = (size_t)r + (gcm ? 16 : 0);
+        if (connected) send(out[i], buffer, length, 0);
+        else sendto(out[i], buffer, length, 0, (struct sockaddr *)&sink, sizeof sink);
+        forwarded++;
       }
     }
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
     double user = (double)u.ru_utime.tv_sec * 1e6 + (double)u.ru_utime.tv_usec;
     double system = (double)u.ru_stime.tv_sec * 1e6 + (double)u.ru_stime.tv_usec;
-    printf("C forwarder, %d sockets in, one 200-byte packet each per 20 ms%s: %ld forwarded, %.2f us CPU per packet (system %.2f)\n", calls,
-           connected ? ", connected senders" : "", forwarded, (user + system) / (double)forwarded, system / (double)forwarded);
+    printf("C forwarder, %d sockets in, one 200-byte packet each per 20 ms%s%s: %ld forwarded, %.2f us CPU per packet (system %.2f)\n", calls,
+           connected ? ", connected senders" : "", gcm ? ", AES-128-GCM sealed" : "", forwarded, (user + system) / (double)forwarded, system / (double)forwarded);
     return 0;
   }
   usleep(200000);
