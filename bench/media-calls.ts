@@ -17,11 +17,14 @@
  * packet. The raw pair: a WebRtcPeer here sends probe-sized payloads to a peer in the child that echoes; CPU
  * per packet is this process's time over packets sent + received (each packet crosses werift once here).
  * othersCoreShare: the child's CPU over the same window (the other roles share the machine's two cores).
+ * floor: the kernel's floor for the same packet rate, a C forwarder with SRTP's GCM and no JavaScript
+ * (bench/udp-floor.c, when cc and libssl-dev are there), run after each step; nodeOverFloor is the node's figure over it.
  * Loss: RFC 3550 at the endpoints (after the echo round trip) and at the node on both legs.
  * GWSIM_BENCH_PROFILE=<dir> writes a CPU profile of the node's main thread per measurement window.
  * Addresses: 127.0.63.11 (node), .12 (raw peer), .20/.21 (Meet, raw echo), .100 (endpoints). */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -285,6 +288,35 @@ function lossPercent(b: Awaited<ReturnType<typeof bridged>>): number {
   return expected > 0 ? (100 * (expected - back)) / expected : 100;
 }
 
+/**
+ * The kernel's floor beside the node (bench/udp-floor.c, built here when a C compiler and OpenSSL's headers are
+ * present): a C forwarder at the node's forwarded packet rate, one socket per 50 packets/s (one packet per socket
+ * per 20 ms burst), every packet sealed with AES-128-GCM — what forwarding with SRTP costs with no JavaScript.
+ */
+interface FloorTool {
+  readonly binary: string | null;
+  readonly reason: string;
+}
+
+function buildFloor(): FloorTool {
+  const binary = join(mkdtempSync(join(tmpdir(), 'gwsim-floor-')), 'udp-floor');
+  try {
+    execFileSync('cc', ['-O2', '-o', binary, fileURLToPath(new URL('udp-floor.c', import.meta.url)), '-lcrypto'], { stdio: 'pipe' });
+    return { binary, reason: '' };
+  } catch (error) {
+    return { binary: null, reason: `bench/udp-floor.c not built (cc and libssl-dev needed): ${String((error as Error).message).split('\n')[0]}` };
+  }
+}
+
+async function floor(tool: FloorTool, forwardedPerS: number, seconds: number): Promise<{ sockets: number; cpuUsPerPacket: number; sysUsPerPacket: number } | { unavailable: string }> {
+  if (tool.binary === null) return { unavailable: tool.reason };
+  const sockets = Math.min(2000, Math.max(1, Math.round(forwardedPerS / 50)));
+  const out = await new Promise<string>((resolve, reject) => execFile(tool.binary!, [String(sockets), String(Math.min(seconds, 5)), '0', '1'], (error, stdout) => (error ? reject(error) : resolve(stdout))));
+  const m = /([\d.]+) us CPU per packet \(system ([\d.]+)\)/.exec(out);
+  if (m === null) return { unavailable: `udp-floor printed no figure: ${out.trim()}` };
+  return { sockets, cpuUsPerPacket: Number(m[1]), sysUsPerPacket: Number(m[2]) };
+}
+
 /** A step passes with loss under MAX_LOSS and a median audio round trip under MAX_RTT_P50_MS (no queueing). */
 const MAX_LOSS = 0.5;
 const MAX_RTT_P50_MS = 100;
@@ -303,6 +335,7 @@ async function main(): Promise<void> {
     rules: defaultRules({ trustedToken: 'trusted', untrustedToken: 'untrusted' }),
   });
   const node = await ConferencingNode.start({ name: 'px01', address: NODE, sipPort: SIP_PORT, routing, meetUrl: ready.meetUrl as string, logger: silentLogger, bridge: true, capacityUnits: 10_000, mediaWorkers: WORKERS, batchedIo: BATCHED });
+  const floorTool = buildFloor();
   const best: Record<string, number> = {};
   try {
     for (const kind of KINDS) {
@@ -311,9 +344,11 @@ async function main(): Promise<void> {
         const b = await bridged(child, node, n, kind, SECONDS);
         // the raw pair carries the same WebRTC packet rate as the node's Meet leg (both directions)
         const raw = await rawPair(child, Math.round(b.forwardedPerS / 2), SECONDS);
+        const cFloor = await floor(floorTool, b.forwardedPerS, SECONDS);
         const loss = lossPercent(b);
         const ok = loss < MAX_LOSS && b.endpoint.audioRttP50Ms !== null && b.endpoint.audioRttP50Ms < MAX_RTT_P50_MS;
-        console.log(JSON.stringify({ ...b, lossPercent: +loss.toFixed(3), ok, raw }));
+        const nodeOverFloor = 'cpuUsPerPacket' in cFloor ? +(b.cpuUsPerPacket / cFloor.cpuUsPerPacket).toFixed(2) : null;
+        console.log(JSON.stringify({ ...b, lossPercent: +loss.toFixed(3), ok, raw, floor: cFloor, nodeOverFloor }));
         if (!ok) break;
         best[kind] = n;
       }
