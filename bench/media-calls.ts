@@ -23,10 +23,10 @@
  * GWSIM_BENCH_PROFILE=<dir> writes a CPU profile of the node's main thread per measurement window.
  * Addresses: 127.0.63.11 (node), .12 (raw peer), .20/.21 (Meet, raw echo), .100 (endpoints). */
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@gwsim/common';
 import { defaultRules, validateRoutingConfig } from '@gwsim/dialplan';
@@ -356,6 +356,7 @@ async function main(): Promise<void> {
   } finally {
     await node.close();
     child.send({ t: 'exit' });
+    if (floorTool.binary !== null) rmSync(dirname(floorTool.binary), { recursive: true, force: true });
   }
   for (const kind of KINDS) console.log(`${kind}: most concurrent calls with < ${MAX_LOSS} % loss and audio RTT p50 < ${MAX_RTT_P50_MS} ms (of those tried): ${best[kind]} (media workers: ${WORKERS}, node batched I/O: ${BATCHED && UdpBatchSocket.available})`);
 }
